@@ -1,0 +1,55 @@
+package io.ragstream.core.port;
+
+import io.ragstream.core.store.ApplyResult;
+import io.ragstream.core.store.DocumentUpdate;
+import io.ragstream.core.store.IndexStats;
+import io.ragstream.core.store.SearchHit;
+import io.ragstream.core.store.SearchRequest;
+import java.util.List;
+
+/**
+ * Holds the points (one per chunk) of every indexed document and answers dense, BM25 and hybrid
+ * queries over them.
+ *
+ * <p>Contract (docs/contracts.md, "VectorStore.apply"):
+ *
+ * <ul>
+ *   <li>{@link #apply} is atomic per document as seen by readers where the store allows it,
+ *       idempotent (same update twice = same state), and version-guarded: an update whose version
+ *       is not newer than the stored version of that document (including a tombstone) is a no-op
+ *       and returns {@link ApplyResult.Stale}.
+ *   <li>An upsert replaces every point of the document: surplus chunks of a longer earlier version
+ *       are removed.
+ *   <li>A delete removes every point and leaves a versioned tombstone, so a late older upsert
+ *       cannot resurrect the document.
+ *   <li>Changes are visible to {@link #search} when {@code apply} returns (read-your-writes in
+ *       one JVM); {@link #flush()} makes them durable.
+ * </ul>
+ *
+ * <p>Thread-safety: {@code apply} and {@code flush} may be called from several threads;
+ * {@code search} may run concurrently with them. All methods block. They throw {@link
+ * io.ragstream.core.error.StoreException} (retriable or not, see its subclasses).
+ */
+public interface VectorStore extends AutoCloseable {
+
+  /** Applies one document update; see the class contract. */
+  ApplyResult apply(DocumentUpdate update);
+
+  /** Makes every applied update durable (a commit). Called on checkpoints and at shutdown. */
+  void flush();
+
+  /**
+   * Returns up to {@code request.k()} hits, best first. Only chunks that pass the request's filter
+   * are considered; tombstones are never returned.
+   */
+  List<SearchHit> search(SearchRequest request);
+
+  /** The stored version of a document (a tombstone counts), or -1 when it was never seen. */
+  long version(String documentId);
+
+  /** Counts and freshness of the index. */
+  IndexStats stats();
+
+  @Override
+  void close();
+}
