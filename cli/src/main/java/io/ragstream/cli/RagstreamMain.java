@@ -1,0 +1,52 @@
+package io.ragstream.cli;
+
+import io.ragstream.cli.beir.EvalBeirCommand;
+import io.ragstream.cli.beir.LoadBeirCommand;
+import io.ragstream.cli.bench.BenchCommand;
+import io.ragstream.cli.local.LocalCommand;
+import io.ragstream.core.error.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code ./ragstream} launcher: wires the subcommands and runs one. */
+@Command(
+    name = "ragstream",
+    mixinStandardHelpOptions = true,
+    version = "ragstream 0.1.0-SNAPSHOT",
+    description = "Event-driven streaming RAG: PostgreSQL CDC -> Kafka -> Flink -> vector index -> search.",
+    subcommands = {
+      LocalCommand.class,
+      RagstreamMain.Load.class,
+      RagstreamMain.Eval.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class RagstreamMain {
+
+  /** {@code ragstream load ...}. */
+  @Command(name = "load", description = "Load a dataset into the source database.",
+      mixinStandardHelpOptions = true, subcommands = LoadBeirCommand.class)
+  static final class Load {}
+
+  /** {@code ragstream eval ...}. */
+  @Command(name = "eval", description = "Evaluate retrieval through the gateway.",
+      mixinStandardHelpOptions = true, subcommands = EvalBeirCommand.class)
+  static final class Eval {}
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (also used by tests). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new RagstreamMain());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+        cmd.getErr().println("ragstream: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cl;
+  }
+}

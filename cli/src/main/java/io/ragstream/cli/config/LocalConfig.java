@@ -1,0 +1,147 @@
+package io.ragstream.cli.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.error.ConfigException;
+import io.ragstream.ingest.config.PostgresSourceConfig;
+import io.ragstream.ingest.config.Secret;
+import io.ragstream.ingest.config.TableMapping;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Configuration of {@code ragstream local}: every part of the platform in one JVM.
+ *
+ * @param dataDir where Kafka, Debezium offsets, Flink checkpoints and the Lucene index live
+ * @param source the PostgreSQL tables to capture
+ * @param kafkaBootstrapServers external Kafka, or null to start the embedded broker
+ * @param kafkaPort embedded broker port (0 = a free port)
+ * @param embedder embedding model name
+ * @param chunkMaxTokens tokens per chunk
+ * @param chunkOverlapTokens tokens shared by consecutive chunks
+ * @param checkpointInterval Flink checkpoint interval (offsets committed, index flushed)
+ * @param parallelism Flink parallelism and partitions of the local topics
+ * @param gatewayHost gateway bind address
+ * @param gatewayPort gateway port (0 = a free port)
+ */
+public record LocalConfig(
+    Path dataDir,
+    PostgresSourceConfig source,
+    String kafkaBootstrapServers,
+    int kafkaPort,
+    String embedder,
+    int chunkMaxTokens,
+    int chunkOverlapTokens,
+    Duration checkpointInterval,
+    int parallelism,
+    String gatewayHost,
+    int gatewayPort) {
+
+  /** Every key {@link #from} reads (for environment lookup and documentation). */
+  public static final List<String> KEYS = List.of(
+      "data-dir",
+      "source.jdbc-url", "source.user", "source.password", "source.topic-prefix", "source.slot",
+      "source.publication", "source.table",
+      "kafka.bootstrap-servers", "kafka.port",
+      "indexing.embedder", "indexing.chunk.max-tokens", "indexing.chunk.overlap-tokens",
+      "indexing.checkpoint-interval", "indexing.parallelism",
+      "gateway.host", "gateway.port");
+
+  /**
+   * Builds and validates the configuration.
+   *
+   * @throws ConfigException naming the key whose value is wrong
+   */
+  public static LocalConfig from(Settings s) {
+    Path dataDir = Path.of(s.string("data-dir", "data")).toAbsolutePath().normalize();
+    PostgresSourceConfig source;
+    try {
+      source = new PostgresSourceConfig(
+          s.string("source.jdbc-url", PostgresSourceConfig.DEFAULT_JDBC_URL),
+          s.string("source.user", PostgresSourceConfig.DEFAULT_USER),
+          Secret.of(s.string("source.password", "")),
+          s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
+          s.string("source.slot", PostgresSourceConfig.DEFAULT_SLOT_NAME),
+          s.string("source.publication", PostgresSourceConfig.DEFAULT_PUBLICATION_NAME),
+          tables(s),
+          dataDir.resolve(PostgresSourceConfig.DEFAULT_OFFSETS_FILE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("source", e.getMessage());
+    }
+    String bootstrap = s.string("kafka.bootstrap-servers", "").isBlank()
+        ? null : s.string("kafka.bootstrap-servers", null);
+    int maxTokens = s.integer("indexing.chunk.max-tokens", 400, 16, 510);
+    int overlap = s.integer("indexing.chunk.overlap-tokens", 40, 0, 500);
+    if (overlap >= maxTokens) {
+      throw s.fail("indexing.chunk.overlap-tokens", Integer.toString(overlap),
+          "must be smaller than indexing.chunk.max-tokens (" + maxTokens + ")");
+    }
+    Duration checkpoint = s.duration("indexing.checkpoint-interval", Duration.ofSeconds(5));
+    if (checkpoint.toMillis() < 100) {
+      throw s.fail("indexing.checkpoint-interval", checkpoint.toString(), "must be at least 100ms");
+    }
+    return new LocalConfig(
+        dataDir,
+        source,
+        bootstrap,
+        s.integer("kafka.port", 0, 0, 65535),
+        s.string("indexing.embedder", "bge-small-en-v1.5-q"),
+        maxTokens,
+        overlap,
+        checkpoint,
+        s.integer("indexing.parallelism", 1, 1, 64),
+        s.string("gateway.host", "127.0.0.1"),
+        s.integer("gateway.port", 8080, 0, 65535));
+  }
+
+  /**
+   * The mapped tables: the YAML list {@code source.tables} (objects with schema, table, id-column,
+   * title-column, body-column, tenant-column, acl-column, metadata-columns), else the single table
+   * {@code source.table} ({@code schema.table}, default {@code public.documents}) with DESIGN's
+   * column names.
+   */
+  private static List<TableMapping> tables(Settings s) {
+    JsonNode list = s.node("source.tables").orElse(null);
+    if (list == null) {
+      String qualified = s.string("source.table", "public.documents");
+      int dot = qualified.indexOf('.');
+      if (dot <= 0 || dot == qualified.length() - 1) {
+        throw s.fail("source.table", qualified, "must be schema.table");
+      }
+      return List.of(TableMapping.forTable(qualified.substring(0, dot), qualified.substring(dot + 1)));
+    }
+    if (!list.isArray()) {
+      throw new ConfigException("source.tables", "must be a list of table mappings");
+    }
+    List<TableMapping> tables = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode t = list.get(i);
+      try {
+        List<String> metadata = new ArrayList<>();
+        t.path("metadata-columns").forEach(n -> metadata.add(n.asText()));
+        tables.add(new TableMapping(
+            text(t, "schema", "public"), text(t, "table", null), text(t, "id-column", "id"),
+            text(t, "title-column", "title"), text(t, "body-column", "body"),
+            text(t, "tenant-column", "tenant"), text(t, "acl-column", "acl"), metadata));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("source.tables[" + i + "]", e.getMessage());
+      }
+    }
+    return tables;
+  }
+
+  private static String text(JsonNode node, String field, String defaultValue) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? defaultValue : v.asText();
+  }
+
+  /** Flags as settings keys (null when the flag was not given). */
+  public static Map<String, String> flags(Path dataDir, Integer port) {
+    var m = new java.util.HashMap<String, String>();
+    if (dataDir != null) m.put("data-dir", dataDir.toString());
+    if (port != null) m.put("gateway.port", port.toString());
+    return m;
+  }
+}

@@ -1,0 +1,146 @@
+package io.ragstream.cli.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ragstream.core.error.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Layered configuration: built-in defaults &lt; YAML file &lt; environment &lt; command-line flags.
+ *
+ * <p>Keys are dotted and kebab-case, e.g. {@code gateway.port}. A YAML file nests them ({@code
+ * gateway: {port: 8080}}). The environment variable of a key is {@code RAGSTREAM_} + the key upper
+ * cased with dots and dashes as underscores ({@code RAGSTREAM_GATEWAY_PORT}). Typed getters fail
+ * with a {@link ConfigException} naming the key, the value and where it came from.
+ */
+public final class Settings {
+  private final Map<String, String> values = new HashMap<>();
+  private final Map<String, String> origins = new HashMap<>();
+  private final JsonNode tree;
+
+  private Settings(JsonNode tree) {
+    this.tree = tree;
+  }
+
+  /**
+   * Loads settings.
+   *
+   * @param file YAML file, or null for none
+   * @param env the environment (usually {@code System.getenv()})
+   * @param flags values given on the command line, by key (null values are ignored)
+   * @param knownKeys every key the caller reads; environment variables are looked up for these
+   * @throws ConfigException if the file cannot be read or parsed
+   */
+  public static Settings load(
+      Path file, Map<String, String> env, Map<String, String> flags, Iterable<String> knownKeys) {
+    JsonNode tree = null;
+    if (file != null) {
+      try {
+        tree = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+      } catch (IOException e) {
+        throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    Settings s = new Settings(tree);
+    if (tree != null && tree.isObject()) {
+      s.flatten("", tree, file.toString());
+    }
+    for (String key : knownKeys) {
+      String envName = envName(key);
+      String v = env.get(envName);
+      if (v != null) {
+        s.put(key, v, "environment " + envName);
+      }
+    }
+    flags.forEach((k, v) -> {
+      if (v != null) {
+        s.put(k, v, "flag");
+      }
+    });
+    return s;
+  }
+
+  /** {@code RAGSTREAM_GATEWAY_PORT} for {@code gateway.port}. */
+  public static String envName(String key) {
+    return "RAGSTREAM_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private void flatten(String prefix, JsonNode node, String origin) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      var e = it.next();
+      String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      if (e.getValue().isObject()) {
+        flatten(key, e.getValue(), origin);
+      } else if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+        put(key, e.getValue().asText(), "file " + origin);
+      }
+    }
+  }
+
+  private void put(String key, String value, String origin) {
+    values.put(key, value);
+    origins.put(key, origin);
+  }
+
+  /** The raw YAML node at a dotted path (for lists such as {@code source.tables}), if any. */
+  public Optional<JsonNode> node(String key) {
+    if (tree == null) return Optional.empty();
+    JsonNode n = tree;
+    for (String part : key.split("\\.")) {
+      n = n.get(part);
+      if (n == null) return Optional.empty();
+    }
+    return Optional.of(n);
+  }
+
+  public String string(String key, String defaultValue) {
+    return values.getOrDefault(key, defaultValue);
+  }
+
+  public int integer(String key, int defaultValue, int min, int max) {
+    String v = values.get(key);
+    if (v == null) return defaultValue;
+    try {
+      int i = Integer.parseInt(v.trim());
+      if (i < min || i > max) {
+        throw fail(key, v, "must be in [" + min + ", " + max + "]");
+      }
+      return i;
+    } catch (NumberFormatException e) {
+      throw fail(key, v, "is not an integer");
+    }
+  }
+
+  /** A duration as ISO-8601 ({@code PT5S}) or a number with unit ms, s, m, h ({@code 500ms}, {@code 5s}). */
+  public Duration duration(String key, Duration defaultValue) {
+    String v = values.get(key);
+    if (v == null) return defaultValue;
+    String t = v.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (t.startsWith("pt") || t.startsWith("p")) return Duration.parse(v.trim().toUpperCase(Locale.ROOT));
+      if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      if (t.endsWith("s")) return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      if (t.endsWith("h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+    } catch (NumberFormatException | DateTimeParseException e) {
+      // fall through to the error below
+    }
+    throw fail(key, v, "is not a duration (use e.g. 500ms, 5s, 2m or PT5S)");
+  }
+
+  /** A {@link ConfigException} for {@code key} saying where its bad value came from. */
+  public ConfigException fail(String key, String value, String problem) {
+    String origin = origins.getOrDefault(key, "default");
+    return new ConfigException(key, "'" + value + "' " + problem + " (from " + origin + ")");
+  }
+}

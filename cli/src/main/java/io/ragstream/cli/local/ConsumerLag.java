@@ -1,0 +1,36 @@
+package io.ragstream.cli.local;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/** Consumer-group lag from Kafka's admin API: end offsets minus committed offsets. */
+final class ConsumerLag {
+  private ConsumerLag() {}
+
+  /**
+   * Total lag of {@code groupId} over the partitions of {@code topics} that have records; a
+   * partition with records and no committed offset counts fully. Blocks up to a few seconds.
+   */
+  static long of(Admin admin, String groupId, java.util.Collection<String> topics) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+    var partitions = new java.util.HashMap<TopicPartition, OffsetSpec>();
+    var described = admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS);
+    described.forEach((name, d) -> d.partitions().forEach(
+        p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    Map<TopicPartition, ListOffsetsResultInfo> ends =
+        admin.listOffsets(partitions).all().get(5, TimeUnit.SECONDS);
+    long lag = 0;
+    for (var e : ends.entrySet()) {
+      OffsetAndMetadata c = committed.get(e.getKey());
+      long end = e.getValue().offset();
+      lag += Math.max(0, end - (c == null ? 0 : c.offset()));
+    }
+    return lag;
+  }
+}

@@ -1,0 +1,225 @@
+package io.ragstream.cli.local;
+
+import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.core.model.Topics;
+import io.ragstream.core.port.Embedder;
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.embedding.Embedders;
+import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.gateway.GatewayVerticle;
+import io.vertx.core.Vertx;
+import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
+import io.ragstream.ingest.cdc.PostgresCdcSource;
+import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
+import io.ragstream.ingest.normalize.NormalizerConfig;
+import io.ragstream.localkafka.EmbeddedKafkaBroker;
+import io.ragstream.processors.indexing.Components;
+import io.ragstream.processors.indexing.DocumentIndexingJob;
+import io.ragstream.processors.local.LocalFlinkRunner;
+import io.ragstream.store.lucene.LuceneStoreOptions;
+import io.ragstream.store.lucene.LuceneVectorStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole platform in one JVM: embedded Kafka (unless an external one is configured), the
+ * Kafka Streams normalizer, the Flink indexing job on a MiniCluster, the Debezium source and the
+ * Vert.x gateway over a Lucene index shared with the job.
+ *
+ * <p>Start order is downstream first (broker, topics, normalizer, indexing job, gateway) and the
+ * source last, so nothing waits on a missing consumer; {@link #close()} stops in reverse. Ready
+ * ({@link #ready()}) once the initial snapshot is captured and the normalizer and indexer have no
+ * lag.
+ */
+public final class LocalPlatform implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
+  private static final String INDEXER_GROUP = "ragstream-indexer";
+
+  private final LocalConfig config;
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private String bootstrapServers;
+  private VectorStore store;
+  private PostgresCdcSource cdc;
+  private GatewayVerticle gateway;
+  private JobClient job;
+  private NormalizerConfig normalizerConfig;
+
+  private LocalPlatform(LocalConfig config) {
+    this.config = config;
+  }
+
+  /** Starts every part; on failure, stops what was started and rethrows. */
+  public static LocalPlatform start(LocalConfig config) throws Exception {
+    LocalPlatform p = new LocalPlatform(config);
+    try {
+      p.startAll();
+      return p;
+    } catch (Exception | Error e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    Files.createDirectories(config.dataDir());
+    if (config.kafkaBootstrapServers() == null) {
+      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+          config.dataDir().resolve("kafka"), config.kafkaPort(), Duration.ofSeconds(90));
+      closeables.push(broker);
+      bootstrapServers = broker.bootstrapServers();
+    } else {
+      bootstrapServers = config.kafkaBootstrapServers();
+    }
+    normalizerConfig = NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
+        .topicPrefix(config.source().topicPrefix())
+        .partitions(config.parallelism())
+        .build();
+    createTopics();
+
+    ChangeNormalizerRunner normalizer = new ChangeNormalizerRunner(normalizerConfig);
+    closeables.push(normalizer);
+    normalizer.start().get(60, TimeUnit.SECONDS);
+
+    Path indexDir = config.dataDir().resolve("index");
+    store = LuceneVectorStore.open(indexDir, LuceneStoreOptions.defaults());
+    closeables.push(store);
+
+    DocumentIndexingJob indexing = DocumentIndexingJob.builder()
+        .source(DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
+        .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
+        .store(Components.luceneStore(indexDir))
+        .embedder(Components.embedder(config.embedder()))
+        .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
+        .parallelism(config.parallelism())
+        .build();
+    job = LocalFlinkRunner.start(indexing, config.dataDir().resolve("flink-checkpoints"),
+        config.checkpointInterval(), config.parallelism());
+    closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
+
+    Embedder queryEmbedder = Embedders.create(config.embedder());
+    closeables.push(queryEmbedder);
+    Vertx vertx = Vertx.vertx();
+    closeables.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    gateway = new GatewayVerticle(
+        GatewayConfig.defaults().withHost(config.gatewayHost()).withPort(config.gatewayPort()),
+        queryEmbedder, store, ready::get);
+    vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+    cdc = new PostgresCdcSource(config.source(), KafkaCdcRecordSink.create(bootstrapServers));
+    closeables.push(cdc);
+    cdc.start();
+
+    ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ragstream-readiness");
+      t.setDaemon(true);
+      return t;
+    });
+    closeables.push(monitor::shutdownNow);
+    Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    closeables.push(admin);
+    monitor.scheduleWithFixedDelay(() -> checkReady(admin), 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void createTopics() throws Exception {
+    Set<String> names = new HashSet<>(normalizerConfig.sourceTopics());
+    names.add(Topics.CHANGES);
+    names.add(Topics.DLQ);
+    List<NewTopic> topics = new ArrayList<>();
+    for (String name : names) {
+      NewTopic t = new NewTopic(name, config.parallelism(), (short) 1);
+      if (name.equals(Topics.CHANGES)) {
+        // Compacted: keeps the newest change per document; DELETEs are followed by tombstones.
+        t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      }
+      topics.add(t);
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      for (var f : admin.createTopics(topics).values().entrySet()) {
+        try {
+          f.getValue().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + f.getKey(), e.getCause());
+          }
+        }
+      }
+    }
+  }
+
+  private void checkReady(Admin admin) {
+    try {
+      boolean now = cdc.snapshotCompleted().isDone()
+          && !cdc.snapshotCompleted().isCompletedExceptionally()
+          && ConsumerLag.of(admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics()) == 0
+          && ConsumerLag.of(admin, INDEXER_GROUP, List.of(Topics.CHANGES)) == 0;
+      if (now != ready.getAndSet(now)) {
+        LOG.info("Platform {}", now ? "ready: the index has caught up" : "catching up");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.debug("Readiness check failed: {}", e.toString());
+    }
+  }
+
+  /** {@code http://host:port} of the gateway. */
+  public String gatewayUrl() {
+    return gateway.url();
+  }
+
+  /** Kafka bootstrap servers in use. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The shared vector store. */
+  public VectorStore store() {
+    return store;
+  }
+
+  /** The CDC source. */
+  public PostgresCdcSource cdc() {
+    return cdc;
+  }
+
+  /** True once the snapshot is captured and the pipeline has no lag. */
+  public boolean ready() {
+    return ready.get();
+  }
+
+  /** Stops every started part in reverse order; logs and continues past failures. */
+  @Override
+  public void close() {
+    while (!closeables.isEmpty()) {
+      AutoCloseable c = closeables.pop();
+      try {
+        c.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        LOG.warn("Error while stopping {}: {}", c, e.toString());
+      }
+    }
+  }
+}

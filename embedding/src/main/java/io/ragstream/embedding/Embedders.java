@@ -1,0 +1,49 @@
+package io.ragstream.embedding;
+
+import io.ragstream.core.port.Embedder;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Creates the embedders this module provides, by name.
+ *
+ * <p>Names: {@value #DEFAULT_NAME} (bge-small-en-v1.5, int8-quantized ONNX; the default) and
+ * {@code bge-small-en-v1.5} (the same model in fp32). Both are 384-dimensional, run in-process
+ * from the LangChain4j jars and need no network.
+ */
+public final class Embedders {
+
+  /** The default embedder: bge-small-en-v1.5, int8. */
+  public static final String DEFAULT_NAME = "bge-small-en-v1.5-q";
+
+  private Embedders() {}
+
+  /** The known embedder names, default first. */
+  public static List<String> names() {
+    return Arrays.stream(OnnxModel.values()).map(m -> m.modelName).toList();
+  }
+
+  /** The {@value #DEFAULT_NAME} embedder; see {@link #create(String)}. */
+  public static OnnxEmbedder createDefault() {
+    return create(DEFAULT_NAME);
+  }
+
+  /**
+   * A new embedder for the model called {@code name}; close it when done. The model's ONNX
+   * session is loaded on the first call per class loader (about 1 s for int8, a few s for fp32)
+   * and shared by all embedders of that model.
+   *
+   * @throws IllegalArgumentException if {@code name} is not one of {@link #names()}; the message
+   *     lists them
+   * @throws io.ragstream.core.error.EmbeddingException if the model cannot be loaded
+   */
+  public static OnnxEmbedder create(String name) {
+    for (OnnxModel model : OnnxModel.values()) {
+      if (model.modelName.equals(name)) {
+        return new OnnxEmbedder(model);
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown embedder '" + name + "'; known embedders: " + String.join(", ", names()));
+  }
+}

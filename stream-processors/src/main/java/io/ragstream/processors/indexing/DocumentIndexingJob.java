@@ -1,0 +1,166 @@
+package io.ragstream.processors.indexing;
+
+import io.ragstream.core.port.Chunker;
+import io.ragstream.core.port.Embedder;
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.processors.indexing.internal.ChangeRecord;
+import io.ragstream.processors.indexing.internal.ChangeRecordDeserializer;
+import io.ragstream.processors.indexing.internal.DeadLetter;
+import io.ragstream.processors.indexing.internal.DeadLetterSerializer;
+import io.ragstream.processors.indexing.internal.IndexOp;
+import io.ragstream.processors.sink.VectorStoreSink;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The indexing job: {@code ragstream.changes} → parse → keyBy(documentId) → {@link
+ * IndexingFunction} (version guard, skip unchanged content, chunk, embed) → {@link VectorStoreSink};
+ * records that cannot be indexed go to {@code ragstream.dlq}.
+ *
+ * <p>The job gets its source, sinks and components through {@link #builder()}, so tests and local
+ * mode can run it on a MiniCluster and a cluster deployment can run the same graph. Operators have
+ * stable uids so the job can be restored from a checkpoint or savepoint.
+ */
+public final class DocumentIndexingJob {
+  private final Source<ChangeRecord, ?, ?> source;
+  private final Sink<DeadLetter> deadLetterSink;
+  private final Sink<IndexOp> storeSink;
+  private final ComponentFactory<Embedder> embedderFactory;
+  private final ComponentFactory<Chunker> chunkerFactory;
+  private final int parallelism;
+
+  private DocumentIndexingJob(Builder b) {
+    this.source = b.source;
+    this.deadLetterSink = b.deadLetterSink;
+    this.storeSink = b.storeSink;
+    this.embedderFactory = b.embedderFactory;
+    this.chunkerFactory = b.chunkerFactory;
+    this.parallelism = b.parallelism;
+  }
+
+  /** A builder; every component is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Adds the job's operators to {@code env} (call {@code env.execute} afterwards). */
+  public void addTo(StreamExecutionEnvironment env) {
+    SingleOutputStreamOperator<ChangeRecord> parsed =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "ragstream.changes")
+            .uid("changes-source")
+            .setParallelism(parallelism)
+            .process(new ParseChangeFunction())
+            .uid("parse-change")
+            .name("parse DocumentChange")
+            .setParallelism(parallelism);
+    SingleOutputStreamOperator<IndexOp> indexed =
+        parsed
+            .keyBy(r -> r.documentId)
+            .process(new IndexingFunction(embedderFactory, chunkerFactory), TypeInformation.of(IndexOp.class))
+            .uid("chunk-embed")
+            .name("guard, chunk, embed")
+            .setParallelism(parallelism);
+    indexed.sinkTo(storeSink).uid("vector-store-sink").name("vector store").setParallelism(parallelism);
+    parsed.getSideOutput(ParseChangeFunction.DEAD_LETTERS)
+        .union(indexed.getSideOutput(ParseChangeFunction.DEAD_LETTERS))
+        .sinkTo(deadLetterSink)
+        .uid("dlq-sink")
+        .name("ragstream.dlq")
+        .setParallelism(1);
+  }
+
+  /**
+   * The Kafka source of change events: starts from the group's committed offsets, or the earliest
+   * offset on first start; commits offsets on checkpoints.
+   */
+  public static KafkaSource<ChangeRecord> kafkaSource(String bootstrapServers, String topic, String groupId) {
+    Properties props = new Properties();
+    props.setProperty("fetch.max.wait.ms", "100");
+    return KafkaSource.<ChangeRecord>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopics(topic)
+        .setGroupId(groupId)
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new ChangeRecordDeserializer())
+        .setProperties(props)
+        .build();
+  }
+
+  /** The Kafka sink of dead letters (at-least-once). */
+  public static KafkaSink<DeadLetter> deadLetterSink(String bootstrapServers, String topic) {
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setRecordSerializer(new DeadLetterSerializer(topic))
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+
+  /** Builder of {@link DocumentIndexingJob}; {@link #build()} checks that everything is set. */
+  public static final class Builder {
+    private Source<ChangeRecord, ?, ?> source;
+    private Sink<DeadLetter> deadLetterSink;
+    private Sink<IndexOp> storeSink;
+    private ComponentFactory<Embedder> embedderFactory;
+    private ComponentFactory<Chunker> chunkerFactory;
+    private int parallelism = 1;
+
+    private Builder() {}
+
+    public Builder source(Source<ChangeRecord, ?, ?> source) {
+      this.source = source;
+      return this;
+    }
+
+    public Builder deadLetterSink(Sink<DeadLetter> sink) {
+      this.deadLetterSink = sink;
+      return this;
+    }
+
+    /** The store sink; usually {@code new VectorStoreSink(factory)}. */
+    public Builder storeSink(Sink<IndexOp> sink) {
+      this.storeSink = sink;
+      return this;
+    }
+
+    public Builder store(ComponentFactory<VectorStore> storeFactory) {
+      return storeSink(new VectorStoreSink(storeFactory));
+    }
+
+    public Builder embedder(ComponentFactory<Embedder> factory) {
+      this.embedderFactory = factory;
+      return this;
+    }
+
+    public Builder chunker(ComponentFactory<Chunker> factory) {
+      this.chunkerFactory = factory;
+      return this;
+    }
+
+    /** Parallelism of source, indexing and store sink (default 1). */
+    public Builder parallelism(int parallelism) {
+      if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    public DocumentIndexingJob build() {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(deadLetterSink, "deadLetterSink");
+      Objects.requireNonNull(storeSink, "storeSink");
+      Objects.requireNonNull(embedderFactory, "embedder");
+      Objects.requireNonNull(chunkerFactory, "chunker");
+      return new DocumentIndexingJob(this);
+    }
+  }
+}

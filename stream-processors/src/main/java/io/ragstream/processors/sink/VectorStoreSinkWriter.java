@@ -1,0 +1,49 @@
+package io.ragstream.processors.sink;
+
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.ApplyResult;
+import io.ragstream.processors.indexing.internal.IndexOp;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The writer of {@link VectorStoreSink}; one per sink subtask. */
+final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
+  private static final Logger LOG = LoggerFactory.getLogger(VectorStoreSinkWriter.class);
+
+  private final VectorStore store;
+  private final Counter applied;
+  private final Counter stale;
+  private final Counter pointsWritten;
+
+  VectorStoreSinkWriter(VectorStore store, MetricGroup metrics) {
+    this.store = store;
+    this.applied = metrics.counter("updatesApplied");
+    this.stale = metrics.counter("updatesStale");
+    this.pointsWritten = metrics.counter("pointsWritten");
+  }
+
+  @Override
+  public void write(IndexOp op, Context context) {
+    ApplyResult result = store.apply(op.update());
+    if (result instanceof ApplyResult.Applied a) {
+      applied.inc();
+      pointsWritten.inc(a.pointsWritten());
+    } else {
+      stale.inc();
+    }
+    LOG.trace("{} v{} -> {}", op.update().documentId(), op.update().version(), result);
+  }
+
+  @Override
+  public void flush(boolean endOfInput) {
+    store.flush();
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
