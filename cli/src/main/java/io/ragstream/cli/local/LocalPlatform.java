@@ -126,7 +126,9 @@ public final class LocalPlatform implements AutoCloseable {
         queryEmbedder, store, ready::get);
     vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
-    cdc = new PostgresCdcSource(config.source(), KafkaCdcRecordSink.create(bootstrapServers));
+    KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
+    closeables.push(cdcSink); // closed after the source, which does not close its sink
+    cdc = new PostgresCdcSource(config.source(), cdcSink);
     closeables.push(cdc);
     cdc.start();
 

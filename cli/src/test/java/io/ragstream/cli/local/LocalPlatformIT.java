@@ -53,7 +53,7 @@ class LocalPlatformIT {
       "ragstream.it.jdbcUrl", "jdbc:postgresql://127.0.0.1:5432/postgres");
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir Path dataDir;
+  @TempDir static Path dataDir;
 
   private final String suffix = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
   private final String table = "ragstream_it_" + suffix;
