@@ -1,5 +1,8 @@
 package io.ragstream.cli.beir;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +38,24 @@ public record SourceTable(String schema, String table) {
     }
     throw new IllegalArgumentException(
         "table must be schema.table with plain identifiers, was '" + name + "'");
+  }
+
+  /** DESIGN's source table schema, the columns the default mapping reads. */
+  public static final String DEFAULT_COLUMNS =
+      "(id text PRIMARY KEY, title text, body text, tenant text, acl text[], updated_at timestamptz)";
+
+  /**
+   * Creates the table with {@link #DEFAULT_COLUMNS} if it does not exist (autocommit); an existing
+   * table is left as it is.
+   */
+  public void createIfMissing(Connection connection) throws SQLException {
+    boolean autoCommit = connection.getAutoCommit();
+    try (Statement statement = connection.createStatement()) {
+      connection.setAutoCommit(true);
+      statement.execute("CREATE TABLE IF NOT EXISTS " + quoted() + " " + DEFAULT_COLUMNS);
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
   }
 
   /** The name for SQL: {@code "schema"."table"}. */

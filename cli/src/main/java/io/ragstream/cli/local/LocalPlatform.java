@@ -5,7 +5,9 @@ import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.embedding.Embedders;
+import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.gateway.GatewayVerticle;
 import io.vertx.core.Vertx;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
@@ -126,6 +128,7 @@ public final class LocalPlatform implements AutoCloseable {
         queryEmbedder, store, ready::get);
     vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
+    createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
     closeables.push(cdcSink); // closed after the source, which does not close its sink
     cdc = new PostgresCdcSource(config.source(), cdcSink);
@@ -164,6 +167,23 @@ public final class LocalPlatform implements AutoCloseable {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + f.getKey(), e.getCause());
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * Creates mapped tables that do not exist yet when they use DESIGN's default column names, so
+   * {@code ragstream local} can start before {@code ragstream load} (which creates the same table).
+   * Tables with other mappings must exist: they are the user's, and the CDC source says so.
+   */
+  private void createMissingDefaultTables() throws java.sql.SQLException {
+    var source = config.source();
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+        source.jdbcUrl(), source.user(), source.password().reveal())) {
+      for (TableMapping t : source.tables()) {
+        if (t.equals(TableMapping.forTable(t.schema(), t.table()))) {
+          new SourceTable(t.schema(), t.table()).createIfMissing(db);
         }
       }
     }
