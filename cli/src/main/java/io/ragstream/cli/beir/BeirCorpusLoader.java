@@ -71,17 +71,7 @@ public final class BeirCorpusLoader {
    */
   public boolean ensureTable(Connection connection) throws SQLException {
     boolean existed = !columns(connection).isEmpty();
-    boolean autoCommit = connection.getAutoCommit();
-    try (Statement statement = connection.createStatement()) {
-      connection.setAutoCommit(true);
-      statement.execute(
-          "CREATE TABLE IF NOT EXISTS "
-              + table.quoted()
-              + " (id text PRIMARY KEY, title text, body text, tenant text, acl text[], updated_at"
-              + " timestamptz)");
-    } finally {
-      connection.setAutoCommit(autoCommit);
-    }
+    table.createIfMissing(connection);
     Set<String> missing = new TreeSet<>(COLUMNS);
     missing.removeAll(columns(connection));
     if (!missing.isEmpty()) {
