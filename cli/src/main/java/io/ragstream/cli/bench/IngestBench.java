@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * one command, with their ratio.
  *
  * <p>Raw: the same model ({@code --embedder}, default the platform's) embeds {@code title + " " +
- * text} of the first {@code --raw-sample} documents, one document per call as the pipeline does,
+ * text} of the documents to be loaded (or the first {@code --raw-sample} of them), one document per call as the pipeline does,
  * while the platform is idle. Pipeline: documents indexed (the gateway's {@code /ready} document
  * count) divided by the time from the first upsert until the last document is indexed. The source
  * table must be empty at the start so every indexed document is one of this load.
@@ -49,7 +49,8 @@ public final class IngestBench implements Callable<Integer> {
   @Option(names = "--limit", description = "Load only the first N documents.")
   Long limit;
 
-  @Option(names = "--raw-sample", defaultValue = "300", description = "Documents embedded for the raw figure (default ${DEFAULT-VALUE}).")
+  @Option(names = "--raw-sample", defaultValue = "0",
+      description = "Documents embedded for the raw figure; 0 (default) = all documents loaded, the fair comparison.")
   int rawSample;
 
   @Option(names = "--embedder", defaultValue = "bge-small-en-v1.5-q", description = "Model of the raw run; must be the platform's (default ${DEFAULT-VALUE}).")
@@ -80,7 +81,7 @@ public final class IngestBench implements Callable<Integer> {
     // 1. Raw embedder, platform idle.
     List<BeirDocument> sample;
     try (Stream<BeirDocument> docs = dataset.corpus()) {
-      sample = docs.limit(Math.min(rawSample, n)).toList();
+      sample = docs.limit(rawSample <= 0 ? n : Math.min(rawSample, n)).toList();
     }
     double rawDocsPerSec;
     try (Embedder embedder = Embedders.create(embedderName)) {
