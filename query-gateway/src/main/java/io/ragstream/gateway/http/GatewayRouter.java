@@ -1,0 +1,98 @@
+package io.ragstream.gateway.http;
+
+import io.ragstream.core.port.Embedder;
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.gateway.GatewayConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Builds the gateway's HTTP API as a Vert.x {@link Router}.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/search}: body {@code {"query": string, "k": int, "mode":
+ *       "dense"|"bm25"|"hybrid", "collapse": boolean}}, answer {@link SearchResponse}
+ *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
+ *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
+ * </ul>
+ *
+ * <p>Every error is {@link ErrorResponse} JSON: 400 for a malformed body or a bad field (the
+ * message names the field), 404 for an unknown path, 405 for a known path with another method,
+ * 413 for a body over {@link GatewayConfig#maxBodyBytes()}, 415 for a non-JSON Content-Type
+ * (a request without Content-Type is read as JSON), 500 for internal errors (logged, generic
+ * message).
+ *
+ * <p>Requests are not authenticated and searches see every document ({@link
+ * io.ragstream.core.store.SearchFilter#NONE}); authentication and permissions come with a later
+ * issue. Bind the server to loopback until then.
+ */
+public final class GatewayRouter {
+  private GatewayRouter() {}
+
+  /**
+   * A router serving the API from {@code embedder} and {@code store}.
+   *
+   * @param vertx the Vert.x instance the router runs on
+   * @param config limits and defaults
+   * @param embedder embeds queries; called on worker threads, must be thread-safe
+   * @param store the index searched; called on worker threads
+   * @param ready whether the index has caught up with the source snapshot; called on a worker
+   *     thread for every {@code /ready}, so it should be cheap
+   */
+  public static Router create(
+      Vertx vertx, GatewayConfig config, Embedder embedder, VectorStore store,
+      BooleanSupplier ready) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(embedder, "embedder");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(ready, "ready");
+    ErrorHandler errors = new ErrorHandler(config.maxBodyBytes());
+    Router router = Router.router(vertx);
+    // Failures of any route; the error handlers cover requests no route matched (404, 405, ...).
+    router.route().failureHandler(errors);
+    for (int status : ErrorHandler.ROUTER_STATUSES) {
+      router.errorHandler(status, errors);
+    }
+
+    router.post("/v1/search")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(GatewayRouter::requireJson)
+        .handler(new SearchHandler(config, embedder, store));
+    router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
+    router.get("/ready").handler(new ReadinessHandler(store, ready));
+    return router;
+  }
+
+  /**
+   * Rejects a body declared as anything but JSON (415); a request without Content-Type is read as
+   * JSON. Runs after the body handler, as Vert.x 5 requires body handlers first; the body is
+   * bounded by then.
+   */
+  private static void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type != null && !isJson(type)) {
+      String shown = type.length() <= 60 ? type : type.substring(0, 60) + "...";
+      ctx.fail(new HttpException(415, "Content-Type must be application/json, was '" + shown + "'"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private static boolean isJson(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    String media =
+        (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+            .strip()
+            .toLowerCase(Locale.ROOT);
+    return media.equals("application/json")
+        || (media.startsWith("application/") && media.endsWith("+json"));
+  }
+}

@@ -1,0 +1,88 @@
+package io.ragstream.gateway.http;
+
+import io.ragstream.core.port.Embedder;
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.IndexStats;
+import io.ragstream.core.store.SearchFilter;
+import io.ragstream.core.store.SearchHit;
+import io.ragstream.core.store.SearchMode;
+import io.ragstream.core.store.SearchRequest;
+import io.ragstream.gateway.GatewayConfig;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code POST /v1/search}: parses the body on the event loop, then embeds the query and searches
+ * the store on a worker thread (both block), and answers {@link SearchResponse}.
+ *
+ * <p>Every search runs with {@link SearchFilter#NONE}: authentication and per-caller permissions
+ * come with a later issue, which is why the local gateway binds to loopback only.
+ */
+final class SearchHandler implements Handler<RoutingContext> {
+  private final GatewayConfig config;
+  private final Embedder embedder;
+  private final VectorStore store;
+
+  SearchHandler(GatewayConfig config, Embedder embedder, VectorStore store) {
+    this.config = config;
+    this.embedder = embedder;
+    this.store = store;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long startNanos = System.nanoTime();
+    SearchQuery query;
+    try {
+      Buffer body = ctx.body().buffer();
+      query = SearchQuery.parse(body == null ? new byte[0] : body.getBytes(), config);
+    } catch (HttpException e) {
+      ctx.fail(e);
+      return;
+    }
+    // Unordered: concurrent searches must not queue behind each other on this context.
+    ctx.vertx()
+        .executeBlocking(() -> search(query, startNanos), false)
+        .onSuccess(response -> Responses.json(ctx, 200, response))
+        .onFailure(ctx::fail);
+  }
+
+  /** Blocking: embeds (unless BM25), searches and reads the index freshness. */
+  private SearchResponse search(SearchQuery query, long startNanos) {
+    long embedStart = System.nanoTime();
+    float[] vector = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
+    long searchStart = System.nanoTime();
+    List<SearchHit> hits =
+        store.search(
+            new SearchRequest(
+                query.query(), vector, query.k(), query.mode(), SearchFilter.NONE,
+                query.collapse()));
+    long searchEnd = System.nanoTime();
+    IndexStats stats = store.stats();
+    return new SearchResponse(
+        UUID.randomUUID(),
+        query.query(),
+        SearchQuery.wireName(query.mode()),
+        query.k(),
+        hits.stream().map(SearchHandler::hit).toList(),
+        Responses.instant(stats.lastCommittedAt()),
+        new SearchResponse.Timings(
+            millis(searchStart - embedStart),
+            millis(searchEnd - searchStart),
+            millis(System.nanoTime() - startNanos)));
+  }
+
+  private static SearchResponse.Hit hit(SearchHit h) {
+    return new SearchResponse.Hit(
+        h.documentId(), h.chunkIndex(), h.pointId(), h.score(), h.title(), h.text(), h.version());
+  }
+
+  /** Nanoseconds as milliseconds, rounded to the microsecond. */
+  private static double millis(long nanos) {
+    return Math.round(nanos / 1_000.0) / 1_000.0;
+  }
+}

@@ -1,0 +1,59 @@
+package io.ragstream.gateway.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The {@code 200} body of {@code POST /v1/search}.
+ *
+ * <pre>{@code
+ * {"queryId": "5f0c...", "query": "...", "mode": "hybrid", "k": 10,
+ *  "hits": [{"documentId": "pg:public.documents:42", "chunk": 0, "pointId": "...", "score": 0.032,
+ *            "title": "...", "text": "...", "version": 123}],
+ *  "asOf": "2025-01-01T12:00:00Z",
+ *  "timings": {"embedMs": 11.8, "searchMs": 0.6, "totalMs": 12.9}}
+ * }</pre>
+ *
+ * @param queryId random id of this search, referred to by feedback
+ * @param query the query text as received
+ * @param mode {@code dense}, {@code bm25} or {@code hybrid}
+ * @param k the number of hits asked for (there may be fewer)
+ * @param hits best first
+ * @param asOf ISO-8601 instant of the newest source commit the index has applied (the index's
+ *     freshness), or null while the index is empty
+ * @param timings where the time went
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record SearchResponse(
+    UUID queryId, String query, String mode, int k, List<Hit> hits, String asOf, Timings timings) {
+
+  public SearchResponse {
+    hits = List.copyOf(hits);
+  }
+
+  /**
+   * One retrieved chunk.
+   *
+   * @param documentId source-qualified document id
+   * @param chunk 0-based chunk index in the document
+   * @param pointId the chunk's point id
+   * @param score mode-specific, higher is better: cosine (dense), BM25 score, or RRF score (hybrid)
+   * @param title document title, null when the document has none
+   * @param text chunk text
+   * @param version document version the chunk belongs to
+   */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record Hit(
+      String documentId, int chunk, UUID pointId, double score, String title, String text,
+      long version) {}
+
+  /**
+   * Wall-clock milliseconds (microsecond resolution).
+   *
+   * @param embedMs embedding the query (0 for bm25)
+   * @param searchMs the vector-store search
+   * @param totalMs from the parsed request to the response, including the wait for a worker thread
+   */
+  public record Timings(double embedMs, double searchMs, double totalMs) {}
+}
