@@ -1,0 +1,315 @@
+package io.ragstream.ingest.cdc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.format.Json;
+import io.debezium.engine.spi.OffsetCommitPolicy;
+import io.ragstream.core.error.RagstreamException;
+import io.ragstream.ingest.cdc.internal.DebeziumProperties;
+import io.ragstream.ingest.cdc.internal.PostgresCatalog;
+import io.ragstream.ingest.config.PostgresSourceConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures the changes of the mapped PostgreSQL tables with Debezium's embedded (async) engine and
+ * writes the raw Debezium events to a {@link CdcRecordSink} (Kafka topics {@code
+ * <topicPrefix>.<schema>.<table>} with {@link KafkaCdcRecordSink}).
+ *
+ * <p>Debezium runs with pgoutput, a publication auto-created for exactly the mapped tables ({@code
+ * publication.autocreate.mode=filtered}), {@code snapshot.mode=initial}, offsets in a {@code
+ * FileOffsetBackingStore} at {@link PostgresSourceConfig#offsetsFile()}, JSON without schemas,
+ * tombstones after deletes and decimals as strings.
+ *
+ * <p>Guarantee: at-least-once. Each batch is written to the sink and acknowledged <em>before</em>
+ * it is marked processed, and offsets are committed after every batch ({@link
+ * OffsetCommitPolicy#always()}); a crash replays at most the unacknowledged batches. A restart with
+ * the same offsets file resumes streaming where it stopped, without a new snapshot.
+ *
+ * <p>Errors are never swallowed: a failure of the engine or of the sink stops the source and
+ * completes {@link #terminated()} exceptionally (and {@link #snapshotCompleted()} if still
+ * pending). Threading: {@link #start()} and {@link #close()} may be called from any thread; the
+ * engine runs on its own threads. The sink is not owned: the caller closes it after {@link
+ * #close()}.
+ */
+public final class PostgresCdcSource implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration TEARDOWN_TIMEOUT = Duration.ofSeconds(30);
+  private static final String INITIAL_SNAPSHOT = "Initial Snapshot";
+
+  private enum State {
+    NEW,
+    STARTED,
+    CLOSED
+  }
+
+  private final PostgresSourceConfig config;
+  private final CdcRecordSink sink;
+  private final PostgresCatalog catalog;
+  private final String notificationTopic;
+  private final CompletableFuture<Void> snapshotCompleted = new CompletableFuture<>();
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+  private final AtomicReference<Throwable> batchFailure = new AtomicReference<>();
+  private final AtomicLong recordsWritten = new AtomicLong();
+  private State state = State.NEW;
+  private DebeziumEngine<ChangeEvent<String, String>> engine;
+  private ExecutorService executor;
+
+  /**
+   * A source for {@code config} writing to {@code sink}; nothing happens until {@link #start()}.
+   */
+  public PostgresCdcSource(PostgresSourceConfig config, CdcRecordSink sink) {
+    this.config = config;
+    this.sink = sink;
+    this.catalog = new PostgresCatalog(config);
+    this.notificationTopic = DebeziumProperties.notificationTopic(config);
+  }
+
+  /**
+   * Checks the source database and starts the engine in the background; returns once it runs.
+   *
+   * <p>Before Debezium starts, every mapped table is checked over JDBC: {@code wal_level} must be
+   * {@code logical}, the table must exist and have a primary key that is exactly the mapping's id
+   * column (a table without primary key is refused: Debezium emits no usable deletes for it), and
+   * all mapped columns must exist.
+   *
+   * @throws CdcSetupException naming what to change in the database or the mapping
+   * @throws io.ragstream.core.error.RetriableException when the database cannot be reached
+   * @throws IllegalStateException when called twice or after {@link #close()}
+   */
+  public synchronized void start() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("CDC source can be started once, state is " + state);
+    }
+    catalog.validate();
+    Path offsets = config.offsetsFile().toAbsolutePath();
+    try {
+      Files.createDirectories(offsets.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create directory of offsets file " + offsets, e);
+    }
+    engine =
+        DebeziumEngine.create(Json.class)
+            .using(DebeziumProperties.of(config))
+            .using(OffsetCommitPolicy.always())
+            .using(this::onCompletion)
+            .notifying(this::handleBatch)
+            .build();
+    executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "ragstream-cdc-" + config.slotName());
+              t.setDaemon(true);
+              return t;
+            });
+    executor.execute(engine);
+    state = State.STARTED;
+    LOG.info(
+        "CDC source started: {}:{}/{} tables {} slot {} publication {} offsets {}",
+        config.host(),
+        config.port(),
+        config.database(),
+        config.tables().stream().map(t -> t.qualifiedName()).toList(),
+        config.slotName(),
+        config.publicationName(),
+        offsets);
+  }
+
+  /**
+   * Completes when the initial snapshot has been written to the sink and acknowledged, or
+   * immediately after start when the offsets file shows it was done before (Debezium's {@code
+   * Initial Snapshot} notification, {@code COMPLETED} or {@code SKIPPED}). Completes exceptionally
+   * when the snapshot is aborted, the engine fails, or the source is closed first.
+   */
+  public CompletableFuture<Void> snapshotCompleted() {
+    return snapshotCompleted;
+  }
+
+  /**
+   * Completes normally when the engine stopped after {@link #close()}, exceptionally with a {@link
+   * RagstreamException} (cause: the original error) when the engine or the sink failed. Use it to
+   * observe failures: the source does not restart itself.
+   */
+  public CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
+  /** Number of change events written to the sink and acknowledged since {@link #start()}. */
+  public long recordsWritten() {
+    return recordsWritten.get();
+  }
+
+  /**
+   * Stops the engine and waits (up to 60 s) for it; offsets of acknowledged batches are kept. The
+   * replication slot and publication stay, so a restart resumes; see {@link
+   * #dropSlotAndPublication()} to remove them. Idempotent. Does not close the sink.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      boolean started = state == State.STARTED;
+      state = State.CLOSED;
+      if (!started) {
+        return;
+      }
+    }
+    try {
+      stopEngine();
+      terminated.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // already reported through terminated()
+    } catch (TimeoutException e) {
+      throw new RagstreamException(
+          "CDC engine for slot " + config.slotName() + " did not stop within " + CLOSE_TIMEOUT, e);
+    } finally {
+      executor.shutdownNow();
+    }
+    LOG.info("CDC source stopped (slot {}), {} records written", config.slotName(), recordsWritten);
+  }
+
+  /**
+   * Teardown: drops the replication slot and the publication and deletes the offsets file (offsets
+   * without their slot would skip the changes made in between). Call it only with no source
+   * running on this slot, e.g. after {@link #close()}; waits up to 30 s for PostgreSQL to release
+   * the slot.
+   *
+   * @throws IllegalStateException while this source is running
+   * @throws CdcSetupException when the slot stays in use
+   */
+  public void dropSlotAndPublication() throws InterruptedException {
+    synchronized (this) {
+      if (state == State.STARTED) {
+        throw new IllegalStateException("close the CDC source before dropping its slot");
+      }
+    }
+    catalog.dropSlotAndPublication(TEARDOWN_TIMEOUT);
+    try {
+      Files.deleteIfExists(config.offsetsFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete offsets file " + config.offsetsFile(), e);
+    }
+  }
+
+  private void handleBatch(
+      List<ChangeEvent<String, String>> events,
+      DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
+      throws InterruptedException {
+    List<CdcRecord> batch = new ArrayList<>(events.size());
+    List<String> snapshotStatuses = new ArrayList<>();
+    for (ChangeEvent<String, String> e : events) {
+      if (notificationTopic.equals(e.destination())) {
+        String status = initialSnapshotStatus(e.value());
+        if (status != null) {
+          snapshotStatuses.add(status);
+        }
+        continue;
+      }
+      batch.add(new CdcRecord(e.destination(), e.key(), e.value()));
+    }
+    try {
+      sink.write(batch);
+    } catch (RuntimeException e) {
+      batchFailure.compareAndSet(null, e);
+      throw e;
+    }
+    for (ChangeEvent<String, String> e : events) {
+      committer.markProcessed(e);
+    }
+    committer.markBatchFinished();
+    recordsWritten.addAndGet(batch.size());
+    LOG.debug("CDC batch of {} records acknowledged", batch.size());
+    for (String status : snapshotStatuses) {
+      onSnapshotStatus(status);
+    }
+  }
+
+  private void onSnapshotStatus(String status) {
+    switch (status) {
+      case "COMPLETED", "SKIPPED" -> {
+        LOG.info("Initial snapshot {} (slot {})", status.toLowerCase(), config.slotName());
+        snapshotCompleted.complete(null);
+      }
+      case "ABORTED" ->
+          snapshotCompleted.completeExceptionally(
+              new RagstreamException("initial snapshot aborted (slot " + config.slotName() + ")"));
+      default -> LOG.info("Initial snapshot {} (slot {})", status, config.slotName());
+    }
+  }
+
+  /** The {@code type} of an {@code Initial Snapshot} notification, or null for other ones. */
+  private static String initialSnapshotStatus(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      JsonNode n = io.ragstream.core.json.Json.mapper().readTree(json);
+      return INITIAL_SNAPSHOT.equals(n.path("aggregate_type").asText())
+          ? n.path("type").asText()
+          : null;
+    } catch (IOException e) {
+      throw new RagstreamException("unreadable Debezium notification: " + json, e);
+    }
+  }
+
+  private void onCompletion(boolean success, String message, Throwable error) {
+    Throwable cause = batchFailure.get() != null ? batchFailure.get() : error;
+    if (success && cause == null) {
+      snapshotCompleted.completeExceptionally(
+          new CancellationException("CDC source closed before the initial snapshot completed"));
+      terminated.complete(null);
+      return;
+    }
+    RagstreamException failure =
+        new RagstreamException(
+            "CDC engine for slot " + config.slotName() + " failed: "
+                + (cause != null ? cause.getMessage() : message),
+            cause);
+    snapshotCompleted.completeExceptionally(failure);
+    terminated.completeExceptionally(failure);
+  }
+
+  private void stopEngine() throws InterruptedException {
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    while (!terminated.isDone()) {
+      try {
+        engine.close();
+        return;
+      } catch (IllegalStateException e) {
+        // Debezium refuses to stop while its tasks are starting, and rejects a second stop.
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("shutting down") || m.contains("shut down")) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new RagstreamException("cannot stop CDC engine: " + m, e);
+        }
+        Thread.sleep(100); // bounded wait for the engine's task start to finish
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot stop CDC engine", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.ragstream.ingest.cdc.internal;
+
+import io.ragstream.ingest.config.PostgresSourceConfig;
+import io.ragstream.ingest.config.TableMapping;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Builds the Debezium embedded-engine properties for a {@link PostgresSourceConfig}. */
+public final class DebeziumProperties {
+  /** Offset flush interval of the engine, ms (offsets are also committed after every batch). */
+  public static final long OFFSET_FLUSH_INTERVAL_MS = 1000;
+
+  private DebeziumProperties() {}
+
+  /** Topic of Debezium's snapshot notifications (consumed by the source, not sent to Kafka). */
+  public static String notificationTopic(PostgresSourceConfig config) {
+    return config.topicPrefix() + ".ragstream-notifications";
+  }
+
+  /** Engine name; also the key of the offsets in the offsets file, so it must stay stable. */
+  public static String engineName(PostgresSourceConfig config) {
+    return "ragstream-postgres-" + config.slotName();
+  }
+
+  /**
+   * The engine properties: pgoutput, publication for exactly the mapped tables, initial snapshot,
+   * file offsets, JSON without schemas, tombstones on delete, decimals as strings, snapshot
+   * notifications on the {@code sink} channel.
+   */
+  public static Properties of(PostgresSourceConfig config) {
+    Properties p = new Properties();
+    p.setProperty("name", engineName(config));
+    p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+    p.setProperty(
+        "offset.storage.file.filename", config.offsetsFile().toAbsolutePath().toString());
+    p.setProperty("offset.flush.interval.ms", Long.toString(OFFSET_FLUSH_INTERVAL_MS));
+    p.setProperty("offset.flush.timeout.ms", "10000");
+
+    p.setProperty("database.hostname", config.host());
+    p.setProperty("database.port", Integer.toString(config.port()));
+    p.setProperty("database.user", config.user());
+    p.setProperty("database.password", config.password().reveal());
+    p.setProperty("database.dbname", config.database());
+    String sslMode = config.jdbcParameters().get("sslmode");
+    if (sslMode != null) {
+      p.setProperty("database.sslmode", sslMode);
+    }
+
+    p.setProperty("topic.prefix", config.topicPrefix());
+    p.setProperty("plugin.name", "pgoutput");
+    p.setProperty("slot.name", config.slotName());
+    p.setProperty("publication.name", config.publicationName());
+    p.setProperty("publication.autocreate.mode", "filtered");
+    p.setProperty("table.include.list", tableIncludeList(config));
+    p.setProperty("snapshot.mode", "initial");
+    p.setProperty("tombstones.on.delete", "true");
+    p.setProperty("decimal.handling.mode", "string");
+    p.setProperty("converter.schemas.enable", "false");
+
+    p.setProperty("notification.enabled.channels", "sink");
+    p.setProperty("notification.sink.topic.name", notificationTopic(config));
+    return p;
+  }
+
+  /** {@code table.include.list}: anchored regexes of the exact {@code schema.table} names. */
+  static String tableIncludeList(PostgresSourceConfig config) {
+    return config.tables().stream()
+        .map(TableMapping::qualifiedName)
+        .map(DebeziumProperties::literalRegex)
+        .collect(Collectors.joining(","));
+  }
+
+  private static String literalRegex(String name) {
+    // Debezium splits the list on commas and compiles each entry as a Java regex.
+    StringBuilder sb = new StringBuilder();
+    for (char ch : name.toCharArray()) {
+      if (Character.isLetterOrDigit(ch) || ch == '_') {
+        sb.append(ch);
+      } else if (ch == '.') {
+        sb.append("\\.");
+      } else {
+        sb.append(Pattern.quote(String.valueOf(ch)));
+      }
+    }
+    return sb.toString();
+  }
+}

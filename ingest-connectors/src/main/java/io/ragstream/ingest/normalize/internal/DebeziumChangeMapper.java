@@ -1,0 +1,309 @@
+package io.ragstream.ingest.normalize.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.json.Json;
+import io.ragstream.core.model.DocumentChange;
+import io.ragstream.core.model.SourceInfo;
+import io.ragstream.ingest.config.TableMapping;
+import io.ragstream.ingest.normalize.NormalizationException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maps one Debezium PostgreSQL record (JSON key and envelope, schemas disabled or enabled) to a
+ * {@link MappingOutcome}. Pure and thread-safe.
+ *
+ * <p>Envelope: {@code {before, after, source{connector, db, schema, table, lsn, ts_ms, ...}, op,
+ * ts_ms}}; key: the primary-key columns. Rules:
+ *
+ * <ul>
+ *   <li>{@code op} {@code c} (insert), {@code r} (snapshot read), {@code u} (update): UPSERT from
+ *       {@code after} through the {@link TableMapping} of {@code source.schema}.{@code
+ *       source.table}.
+ *   <li>{@code d}: DELETE; the id comes from {@code before} (with the default replica identity it
+ *       holds just the primary key) or else from the record key. A primary-key change arrives as a
+ *       {@code d} of the old key and a {@code c} of the new one and maps to exactly that.
+ *   <li>value {@code null} (Debezium's tombstone after a delete): a Kafka tombstone keyed by the
+ *       documentId taken from the record key; the table comes from the topic name.
+ *   <li>{@code t} (truncate), unknown tables, unknown ops, a missing or null id, a missing LSN,
+ *       malformed JSON and values that break the {@link DocumentChange} contract: rejected, with
+ *       the reason.
+ * </ul>
+ *
+ * <p>documentId is {@code pg:<schema>.<table>:<id>}. version is {@code source.lsn}: the LSN of the
+ * change record in the WAL. DESIGN.md speaks of the commit LSN, but two updates of one row in one
+ * transaction share a commit LSN, while the change LSN differs and, because row locks serialize
+ * writers, grows with commit order for any one row. Snapshot reads ({@code r}) carry the
+ * snapshot's LSN, which is below every change streamed after it. committedAt is {@code
+ * source.ts_ms}, capturedAt the envelope's {@code ts_ms} (0 when absent). The ACL column is a
+ * {@code text[]} (a JSON array of strings; NULL gives an empty list, NULL elements are dropped).
+ * Title, body and tenant are strings (numbers and booleans are rendered as text). Metadata columns
+ * are rendered as text, non-scalar values as JSON text; NULLs are left out.
+ */
+public final class DebeziumChangeMapper {
+  /** Prefix of PostgreSQL document ids. */
+  public static final String ID_PREFIX = "pg:";
+
+  private static final String DEFAULT_CONNECTOR = "postgresql";
+
+  private final Map<String, TableMapping> byTopic = new HashMap<>();
+  private final Map<String, TableMapping> byTable = new HashMap<>();
+
+  /** A mapper for the Debezium topics {@code <topicPrefix>.<schema>.<table>} of {@code tables}. */
+  public DebeziumChangeMapper(String topicPrefix, List<TableMapping> tables) {
+    for (TableMapping t : tables) {
+      byTopic.put(t.topic(topicPrefix), t);
+      byTable.put(t.qualifiedName(), t);
+    }
+  }
+
+  /** {@code pg:<schema>.<table>:<id>}, the documentId of row {@code id} of {@code table}. */
+  public static String documentId(TableMapping table, String id) {
+    return ID_PREFIX + table.qualifiedName() + ":" + id;
+  }
+
+  /**
+   * Maps one record; never throws (failures become {@link MappingOutcome.Rejected}).
+   *
+   * @param topic topic the record was read from
+   * @param key   UTF-8 JSON key bytes, may be null
+   * @param value UTF-8 JSON envelope bytes, null for a tombstone
+   */
+  public MappingOutcome map(String topic, byte[] key, byte[] value) {
+    try {
+      return value == null ? tombstone(topic, key) : change(topic, key, value);
+    } catch (NormalizationException e) {
+      return new MappingOutcome.Rejected(e.getMessage(), e);
+    } catch (RuntimeException e) {
+      return new MappingOutcome.Rejected(
+          "cannot map record from " + topic + ": " + e.getMessage(), e);
+    }
+  }
+
+  private MappingOutcome tombstone(String topic, byte[] key) {
+    TableMapping table = byTopic.get(topic);
+    if (table == null) {
+      throw new NormalizationException("no table mapping for topic " + topic + " (tombstone)");
+    }
+    if (key == null) {
+      throw new NormalizationException("tombstone without key on topic " + topic);
+    }
+    JsonNode keyNode = parse(key, "key");
+    return new MappingOutcome.Tombstone(
+        documentId(table, id(keyNode, table.idColumn(), "the record key")));
+  }
+
+  private MappingOutcome change(String topic, byte[] key, byte[] value) {
+    JsonNode envelope = parse(value, "value");
+    if (!envelope.isObject()) {
+      throw new NormalizationException(
+          "record value is not a Debezium envelope (JSON " + envelope.getNodeType() + ")");
+    }
+    JsonNode source = envelope.path("source");
+    if (!source.isObject()) {
+      throw new NormalizationException("Debezium envelope without a source block");
+    }
+    String schema = text(source, "schema");
+    String tableName = text(source, "table");
+    if (tableName == null) {
+      throw new NormalizationException("Debezium envelope without source.table");
+    }
+    String qualified = schema == null ? tableName : schema + "." + tableName;
+    TableMapping table = byTable.get(qualified);
+    if (table == null) {
+      throw new NormalizationException(
+          "no table mapping for " + qualified + " (topic " + topic + ")");
+    }
+    String op = text(envelope, "op");
+    if (op == null) {
+      throw new NormalizationException("Debezium envelope without op");
+    }
+    if (op.equals("t")) {
+      throw new NormalizationException(
+          "truncate is not supported: TRUNCATE of " + qualified + " names no rows, so its"
+              + " documents cannot be deleted one by one; they stay indexed until a reconcile"
+              + " removes them");
+    }
+    long version = lsn(source);
+    long committedAt = longOrZero(source, "ts_ms");
+    long capturedAt = longOrZero(envelope, "ts_ms");
+    String connector = text(source, "connector");
+    SourceInfo sourceInfo =
+        new SourceInfo(
+            connector == null ? DEFAULT_CONNECTOR : connector,
+            text(source, "db"),
+            table.schema(),
+            table.table());
+    return switch (op) {
+      case "c", "r", "u" -> {
+        JsonNode after = envelope.path("after");
+        if (!after.isObject()) {
+          throw new NormalizationException("op '" + op + "' without an after row");
+        }
+        String id = id(after, table.idColumn(), "after");
+        yield new MappingOutcome.Change(
+            new DocumentChange(
+                DocumentChange.Op.UPSERT,
+                documentId(table, id),
+                version,
+                committedAt,
+                capturedAt,
+                scalar(after, table.titleColumn()),
+                scalar(after, table.bodyColumn()),
+                scalar(after, table.tenantColumn()),
+                acl(after, table.aclColumn()),
+                metadata(after, table.metadataColumns()),
+                sourceInfo));
+      }
+      case "d" -> {
+        JsonNode before = envelope.path("before");
+        String id;
+        if (before.isObject() && hasValue(before, table.idColumn())) {
+          id = id(before, table.idColumn(), "before");
+        } else if (key != null) {
+          id = id(parse(key, "key"), table.idColumn(), "the record key");
+        } else {
+          throw new NormalizationException(
+              "delete without id column '" + table.idColumn() + "' in before and without key");
+        }
+        yield new MappingOutcome.Change(
+            DocumentChange.delete(
+                documentId(table, id), version, committedAt, capturedAt, sourceInfo));
+      }
+      default -> throw new NormalizationException("unknown Debezium op '" + op + "'");
+    };
+  }
+
+  /** Parses JSON and unwraps a {@code {"schema":..., "payload":...}} envelope if present. */
+  private static JsonNode parse(byte[] bytes, String what) {
+    JsonNode node;
+    try {
+      node = Json.mapper().readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw new NormalizationException(
+          "malformed JSON in record " + what + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new NormalizationException("unreadable record " + what + ": " + e.getMessage(), e);
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new NormalizationException("empty record " + what);
+    }
+    if (node.isObject() && node.size() == 2 && node.has("schema") && node.has("payload")) {
+      return node.get("payload");
+    }
+    return node;
+  }
+
+  private static String id(JsonNode row, String column, String where) {
+    if (!row.isObject()) {
+      throw new NormalizationException(
+          "cannot read id column '" + column + "' from " + where + ": not a JSON object");
+    }
+    JsonNode v = row.get(column);
+    if (v == null || v.isNull()) {
+      throw new NormalizationException("missing id column '" + column + "' in " + where);
+    }
+    if (!v.isValueNode()) {
+      throw new NormalizationException(
+          "id column '" + column + "' in " + where + " must be a scalar, was " + v.getNodeType());
+    }
+    String id = v.asText();
+    if (id.isBlank()) {
+      throw new NormalizationException("id column '" + column + "' in " + where + " is blank");
+    }
+    return id;
+  }
+
+  private static long lsn(JsonNode source) {
+    JsonNode lsn = source.get("lsn");
+    if (lsn == null || lsn.isNull()) {
+      throw new NormalizationException("missing source.lsn: no version for the change");
+    }
+    if (!lsn.isIntegralNumber() || !lsn.canConvertToLong() || lsn.asLong() < 0) {
+      throw new NormalizationException(
+          "source.lsn must be a non-negative integer, was " + lsn.toString());
+    }
+    return lsn.asLong();
+  }
+
+  private static long longOrZero(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return 0L;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new NormalizationException(field + " must be an integer (epoch ms), was " + v);
+    }
+    return v.asLong();
+  }
+
+  private static boolean hasValue(JsonNode row, String column) {
+    JsonNode v = row.get(column);
+    return v != null && !v.isNull();
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  /** A text/number/boolean column as a string; null when unmapped or NULL. */
+  private static String scalar(JsonNode row, String column) {
+    if (column == null) {
+      return null;
+    }
+    JsonNode v = row.get(column);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isValueNode()) {
+      throw new NormalizationException(
+          "column '" + column + "' must be a scalar (text), was " + v.getNodeType());
+    }
+    return v.asText();
+  }
+
+  private static List<String> acl(JsonNode row, String column) {
+    if (column == null) {
+      return List.of();
+    }
+    JsonNode v = row.get(column);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new NormalizationException(
+          "acl column '" + column + "' must be a text[] (JSON array of strings), was "
+              + v.getNodeType());
+    }
+    List<String> acl = new ArrayList<>(v.size());
+    for (JsonNode principal : v) {
+      if (principal.isNull()) {
+        continue;
+      }
+      if (!principal.isTextual()) {
+        throw new NormalizationException(
+            "acl column '" + column + "' must hold strings, found " + principal.getNodeType());
+      }
+      acl.add(principal.asText());
+    }
+    return acl;
+  }
+
+  private static Map<String, String> metadata(JsonNode row, List<String> columns) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (String column : columns) {
+      JsonNode v = row.get(column);
+      if (v == null || v.isNull()) {
+        continue;
+      }
+      metadata.put(column, v.isValueNode() ? v.asText() : v.toString());
+    }
+    return metadata;
+  }
+}

@@ -1,0 +1,62 @@
+package io.ragstream.ingest.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ragstream.ingest.cdc.internal.DebeziumProperties;
+import io.ragstream.ingest.config.PostgresSourceConfig;
+import io.ragstream.ingest.config.Secret;
+import io.ragstream.ingest.config.TableMapping;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class DebeziumPropertiesTest {
+  private final PostgresSourceConfig config =
+      new PostgresSourceConfig(
+          "jdbc:postgresql://db.example:6543/content?sslmode=require",
+          "cdc",
+          Secret.of("s3cret"),
+          null,
+          null,
+          null,
+          List.of(TableMapping.defaults(), TableMapping.forTable("docs", "faq")),
+          Path.of("/data/offsets.dat"));
+
+  @Test
+  void configuresPgoutputWithAFilteredPublicationAndFileOffsets() {
+    Properties p = DebeziumProperties.of(config);
+
+    assertThat(p)
+        .containsEntry("connector.class", "io.debezium.connector.postgresql.PostgresConnector")
+        .containsEntry("plugin.name", "pgoutput")
+        .containsEntry("publication.autocreate.mode", "filtered")
+        .containsEntry("slot.name", "ragstream")
+        .containsEntry("publication.name", "ragstream_pub")
+        .containsEntry("topic.prefix", "ragstream")
+        .containsEntry("snapshot.mode", "initial")
+        .containsEntry("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore")
+        .containsEntry("offset.storage.file.filename", "/data/offsets.dat")
+        .containsEntry("offset.flush.interval.ms", "1000")
+        .containsEntry("converter.schemas.enable", "false")
+        .containsEntry("tombstones.on.delete", "true")
+        .containsEntry("decimal.handling.mode", "string")
+        .containsEntry("database.hostname", "db.example")
+        .containsEntry("database.port", "6543")
+        .containsEntry("database.dbname", "content")
+        .containsEntry("database.user", "cdc")
+        .containsEntry("database.password", "s3cret")
+        .containsEntry("database.sslmode", "require");
+  }
+
+  @Test
+  void includesExactlyTheMappedTables() {
+    String[] include = DebeziumProperties.of(config).getProperty("table.include.list").split(",");
+
+    assertThat(include).hasSize(2);
+    assertThat(Pattern.matches(include[0], "public.documents")).isTrue();
+    assertThat(Pattern.matches(include[0], "publicXdocuments")).isFalse();
+    assertThat(Pattern.matches(include[1], "docs.faq")).isTrue();
+  }
+}
