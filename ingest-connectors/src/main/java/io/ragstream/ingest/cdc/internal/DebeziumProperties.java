@@ -58,6 +58,9 @@ public final class DebeziumProperties {
     p.setProperty("tombstones.on.delete", "true");
     p.setProperty("decimal.handling.mode", "string");
     p.setProperty("converter.schemas.enable", "false");
+    // How long the engine waits for more change events before handing over a batch (default
+    // 500 ms): part of every change's freshness budget.
+    p.setProperty("poll.interval.ms", "50");
 
     p.setProperty("notification.enabled.channels", "sink");
     p.setProperty("notification.sink.topic.name", notificationTopic(config));
