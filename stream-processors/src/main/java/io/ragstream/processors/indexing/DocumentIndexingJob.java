@@ -8,7 +8,10 @@ import io.ragstream.processors.indexing.internal.ChangeRecordDeserializer;
 import io.ragstream.processors.indexing.internal.DeadLetter;
 import io.ragstream.processors.indexing.internal.DeadLetterSerializer;
 import io.ragstream.processors.indexing.internal.IndexOp;
+import io.ragstream.processors.config.IndexingOptions;
 import io.ragstream.processors.sink.VectorStoreSink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.ParameterTool;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -47,6 +50,46 @@ public final class DocumentIndexingJob {
     this.embedderFactory = b.embedderFactory;
     this.chunkerFactory = b.chunkerFactory;
     this.parallelism = b.parallelism;
+  }
+
+  /**
+   * Runs the job on the cluster (or local environment) it is submitted to, configured with {@link
+   * io.ragstream.processors.config.IndexingOptions} given as {@code --key value} arguments, e.g.
+   * {@code --ragstream.kafka.bootstrap-servers kafka:9092 --ragstream.store.lucene.path /data/index}.
+   */
+  public static void main(String[] args) throws Exception {
+    Configuration conf = ParameterTool.fromArgs(args).getConfiguration();
+    fromConfiguration(conf).run(StreamExecutionEnvironment.getExecutionEnvironment(conf));
+  }
+
+  /**
+   * The job with Kafka source and DLQ sink, the Lucene store, the embedder and the chunker named by
+   * {@link IndexingOptions}.
+   *
+   * @throws IllegalArgumentException naming the option that is missing or invalid
+   */
+  public static DocumentIndexingJob fromConfiguration(Configuration conf) {
+    String bootstrap = conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS).orElseThrow(() ->
+        new IllegalArgumentException("missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key()));
+    String store = conf.getOptional(IndexingOptions.STORE_PATH).orElseThrow(() ->
+        new IllegalArgumentException("missing option " + IndexingOptions.STORE_PATH.key()));
+    return builder()
+        .source(kafkaSource(bootstrap, conf.get(IndexingOptions.CHANGES_TOPIC), conf.get(IndexingOptions.GROUP_ID)))
+        .deadLetterSink(deadLetterSink(bootstrap, conf.get(IndexingOptions.DLQ_TOPIC)))
+        .store(Components.luceneStore(java.nio.file.Path.of(store)))
+        .embedder(Components.embedder(conf.get(IndexingOptions.EMBEDDER)))
+        .chunker(Components.tokenChunker(
+            conf.get(IndexingOptions.CHUNK_MAX_TOKENS), conf.get(IndexingOptions.CHUNK_OVERLAP_TOKENS)))
+        .build();
+  }
+
+  /** Adds the job to {@code env}, enables checkpointing if it is not, and runs it (blocks). */
+  public void run(StreamExecutionEnvironment env) throws Exception {
+    if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+      env.enableCheckpointing(IndexingOptions.CHECKPOINT_INTERVAL.defaultValue().toMillis());
+    }
+    addTo(env);
+    env.execute("ragstream-document-indexing");
   }
 
   /** A builder; every component is required. */
