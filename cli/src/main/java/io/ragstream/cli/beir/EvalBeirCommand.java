@@ -36,6 +36,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import io.ragstream.cli.options.GatewayOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -65,8 +67,6 @@ import picocli.CommandLine.TypeConversionException;
           + "BEIR id after the second ':'."
     })
 public final class EvalBeirCommand implements Callable<Integer> {
-  /** Default gateway URL (DESIGN.md: the gateway on 127.0.0.1:8080). */
-  public static final String DEFAULT_GATEWAY = "http://127.0.0.1:8080";
 
   /** The cutoffs evaluated; the headline metrics are nDCG@10, Recall@100 and MRR@10. */
   private static final int[] CUTOFFS = {10, 100};
@@ -76,12 +76,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "BEIR dataset directory.")
   private Path dir;
 
-  @Option(
-      names = "--gateway",
-      paramLabel = "URL",
-      defaultValue = "${env:RAGSTREAM_GATEWAY_URL:-" + DEFAULT_GATEWAY + "}",
-      description = "Gateway base URL (env RAGSTREAM_GATEWAY_URL). Default: ${DEFAULT-VALUE}.")
-  private String gateway;
+  @Mixin private GatewayOptions gatewayOptions;
 
   @Option(
       names = "--split",
@@ -161,7 +156,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
               ? Map.of()
               : Map.of("Authorization", "Bearer " + apiKey.strip());
       client =
-          new GatewaySearchClient(URI.create(gateway), Duration.ofSeconds(timeoutSeconds), headers);
+          new GatewaySearchClient(URI.create(gatewayOptions.url()), Duration.ofSeconds(timeoutSeconds), headers);
     } catch (IllegalArgumentException e) {
       throw badOption("--gateway: " + e.getMessage());
     }
@@ -379,7 +374,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
           "dataset",
           dataset.name() + " (" + dataset.dir().toAbsolutePath().normalize() + ")");
       line(text, "split", split);
-      line(text, "gateway", gateway);
+      line(text, "gateway", gatewayOptions.url());
       line(text, "mode", mode.name().toLowerCase(Locale.ROOT));
       line(text, "k", Integer.toString(k));
       line(text, "concurrency", Integer.toString(concurrency));
@@ -410,7 +405,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
       root.put("dataset", dataset.name());
       root.put("datasetDir", dataset.dir().toAbsolutePath().normalize().toString());
       root.put("split", split);
-      root.put("gateway", gateway);
+      root.put("gateway", gatewayOptions.url());
       root.put("mode", mode.name().toLowerCase(Locale.ROOT));
       root.put("k", k);
       root.put("concurrency", concurrency);

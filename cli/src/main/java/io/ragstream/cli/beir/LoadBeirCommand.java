@@ -3,7 +3,6 @@ package io.ragstream.cli.beir;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
@@ -12,8 +11,9 @@ import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Model.CommandSpec;
+import io.ragstream.cli.options.SourceDatabaseOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -36,7 +36,6 @@ import picocli.CommandLine.Spec;
     })
 public final class LoadBeirCommand implements Callable<Integer> {
   /** Default source JDBC URL (DESIGN.md: the PostgreSQL on the machine). */
-  public static final String DEFAULT_JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
 
   @Spec private CommandSpec spec;
 
@@ -46,36 +45,7 @@ public final class LoadBeirCommand implements Callable<Integer> {
       description = "BEIR dataset directory (holds corpus.jsonl).")
   private Path dir;
 
-  @Option(
-      names = "--jdbc-url",
-      paramLabel = "URL",
-      defaultValue = "${env:RAGSTREAM_SOURCE_JDBC_URL:-" + DEFAULT_JDBC_URL + "}",
-      description =
-          "Source database JDBC URL (env RAGSTREAM_SOURCE_JDBC_URL). Default: ${DEFAULT-VALUE}.")
-  private String jdbcUrl;
-
-  @Option(
-      names = "--user",
-      paramLabel = "USER",
-      defaultValue = "${env:RAGSTREAM_SOURCE_USER:-postgres}",
-      description = "Database user (env RAGSTREAM_SOURCE_USER). Default: ${DEFAULT-VALUE}.")
-  private String user;
-
-  @Option(
-      names = "--password",
-      paramLabel = "PASSWORD",
-      defaultValue = "${env:RAGSTREAM_SOURCE_PASSWORD:-}",
-      showDefaultValue = Visibility.NEVER,
-      description = "Database password (env RAGSTREAM_SOURCE_PASSWORD). Default: empty.")
-  private String password;
-
-  @Option(
-      names = "--table",
-      paramLabel = "SCHEMA.TABLE",
-      defaultValue = "public.documents",
-      description =
-          "Source table, plain identifiers, matched case-sensitively. Default: ${DEFAULT-VALUE}.")
-  private String table;
+  @Mixin private SourceDatabaseOptions source;
 
   @Option(names = "--limit", paramLabel = "N", description = "Load only the first N documents.")
   private Long limit;
@@ -108,7 +78,7 @@ public final class LoadBeirCommand implements Callable<Integer> {
     SourceTable sourceTable;
     BeirCorpusLoader loader;
     try {
-      sourceTable = SourceTable.parse(table);
+      sourceTable = source.sourceTable();
       loader =
           new BeirCorpusLoader(
               sourceTable, tenant, acl.stream().map(String::strip).toList(), batchSize);
@@ -121,7 +91,7 @@ public final class LoadBeirCommand implements Callable<Integer> {
       BeirDataset dataset = BeirDataset.open(dir);
       long total = dataset.countCorpusDocuments();
       if (limit != null) total = Math.min(total, limit);
-      try (Connection connection = DriverManager.getConnection(jdbcUrl, user, password)) {
+      try (Connection connection = source.connect()) {
         if (loader.ensureTable(connection)) {
           err.println("created table " + sourceTable);
           err.flush();
@@ -150,7 +120,7 @@ public final class LoadBeirCommand implements Callable<Integer> {
       err.println("load beir: " + e.getMessage());
       return 1;
     } catch (SQLException e) {
-      err.println("load beir: " + jdbcUrl + " as " + user + ": " + e.getMessage());
+      err.println("load beir: " + source.jdbcUrl() + " as " + source.user() + ": " + e.getMessage());
       return 1;
     }
   }

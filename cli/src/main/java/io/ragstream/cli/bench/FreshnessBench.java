@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import io.ragstream.cli.options.GatewayOptions;
+import io.ragstream.cli.options.SourceDatabaseOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "freshness", mixinStandardHelpOptions = true,
     description = "Measure commit-to-searchable latency of updates through the running platform.")
 public final class FreshnessBench implements Callable<Integer> {
-  @Mixin SourceOptions source;
+  @Mixin SourceDatabaseOptions source;
+  @Mixin GatewayOptions gatewayOptions;
   @Spec CommandSpec spec;
 
   @Option(names = "--updates", defaultValue = "20", description = "Measured updates (default ${DEFAULT-VALUE}).")
@@ -56,7 +59,7 @@ public final class FreshnessBench implements Callable<Integer> {
     if (updates < 1) throw new IllegalArgumentException("--updates must be >= 1");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    GatewayProbe gateway = new GatewayProbe(source.gateway);
+    GatewayProbe gateway = new GatewayProbe(gatewayOptions.url());
     SourceTable table = source.sourceTable();
     Random random = new Random(seed);
     List<Double> latenciesMs = new ArrayList<>();

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import io.ragstream.cli.options.GatewayOptions;
+import io.ragstream.cli.options.SourceDatabaseOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "ingest", mixinStandardHelpOptions = true,
     description = "Raw embedder throughput vs. initial-load pipeline throughput, in one run.")
 public final class IngestBench implements Callable<Integer> {
-  @Mixin SourceOptions source;
+  @Mixin SourceDatabaseOptions source;
+  @Mixin GatewayOptions gatewayOptions;
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", description = "BEIR dataset directory.")
@@ -69,12 +72,12 @@ public final class IngestBench implements Callable<Integer> {
     BeirDataset dataset = BeirDataset.open(dir);
     long total = dataset.countCorpusDocuments();
     long n = limit == null ? total : Math.min(limit, total);
-    GatewayProbe gateway = new GatewayProbe(source.gateway);
+    GatewayProbe gateway = new GatewayProbe(gatewayOptions.url());
     long indexedBefore = gateway.indexedDocuments();
     try (Connection db = source.connect()) {
       if (rowCount(db) > 0 || indexedBefore > 0) {
         throw new IllegalStateException("bench ingest needs an empty source table and index (table "
-            + source.table + " has rows or the index has " + indexedBefore + " documents)");
+            + source.sourceTable() + " has rows or the index has " + indexedBefore + " documents)");
       }
     }
 
