@@ -10,11 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,10 +20,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -165,39 +160,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** An admin client for this broker; the caller closes it. */
   public Admin admin() {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
-  }
-
-  /**
-   * Creates topics that do not exist yet (existing ones are left as they are).
-   *
-   * @param partitions partitions per topic (>= 1)
-   * @param compacted topics (a subset of {@code names}) created with {@code cleanup.policy=compact}
-   */
-  public void createTopics(Set<String> names, int partitions, Set<String> compacted) {
-    List<NewTopic> topics = new ArrayList<>();
-    for (String name : names) {
-      NewTopic t = new NewTopic(name, partitions, (short) 1);
-      if (compacted.contains(name)) {
-        t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      }
-      topics.add(t);
-    }
-    try (Admin admin = admin()) {
-      for (var entry : admin.createTopics(topics).values().entrySet()) {
-        try {
-          entry.getValue().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topics", e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out creating topics " + names, e);
-    }
   }
 
   /** Stops the broker and waits for it; the data directory is kept. */

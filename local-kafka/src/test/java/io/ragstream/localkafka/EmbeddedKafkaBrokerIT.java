@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,7 +25,6 @@ class EmbeddedKafkaBrokerIT {
   @Test
   void keepsRecordsAcrossRestart() throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Duration.ofSeconds(60))) {
-      broker.createTopics(Set.of("t"), 1, Set.of());
       try (var producer = new KafkaProducer<>(Map.<String, Object>of(
           ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
           new StringSerializer(), new StringSerializer())) {

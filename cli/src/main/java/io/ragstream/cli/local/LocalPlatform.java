@@ -24,9 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,9 +35,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +91,7 @@ public final class LocalPlatform implements AutoCloseable {
     normalizerConfig = NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
         .topicPrefix(config.source().topicPrefix())
         .partitions(config.parallelism())
-        .build();
-    createTopics();
+        .build(); // the normalizer creates its input topics, ragstream.changes (compacted) and the DLQ
 
     ChangeNormalizerRunner normalizer = new ChangeNormalizerRunner(normalizerConfig);
     closeables.push(normalizer);
@@ -144,32 +138,6 @@ public final class LocalPlatform implements AutoCloseable {
     Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     closeables.push(admin);
     monitor.scheduleWithFixedDelay(() -> checkReady(admin), 1, 1, TimeUnit.SECONDS);
-  }
-
-  private void createTopics() throws Exception {
-    Set<String> names = new HashSet<>(normalizerConfig.sourceTopics());
-    names.add(Topics.CHANGES);
-    names.add(Topics.DLQ);
-    List<NewTopic> topics = new ArrayList<>();
-    for (String name : names) {
-      NewTopic t = new NewTopic(name, config.parallelism(), (short) 1);
-      if (name.equals(Topics.CHANGES)) {
-        // Compacted: keeps the newest change per document; DELETEs are followed by tombstones.
-        t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      }
-      topics.add(t);
-    }
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-      for (var f : admin.createTopics(topics).values().entrySet()) {
-        try {
-          f.getValue().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + f.getKey(), e.getCause());
-          }
-        }
-      }
-    }
   }
 
   /**
