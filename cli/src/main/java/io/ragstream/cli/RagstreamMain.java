@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     name = "ragstream",
     mixinStandardHelpOptions = true,
     version = "ragstream 0.1.0-SNAPSHOT",
-    description = "Event-driven streaming RAG: PostgreSQL CDC -> Kafka -> Flink -> vector index -> search.",
+    description =
+        "Event-driven streaming RAG: PostgreSQL CDC -> Kafka -> Flink -> vector index -> search.",
     subcommands = {
       LocalCommand.class,
       RagstreamMain.Load.class,
@@ -24,13 +25,19 @@ import picocli.CommandLine.Command;
 public final class RagstreamMain {
 
   /** {@code ragstream load ...}. */
-  @Command(name = "load", description = "Load a dataset into the source database.",
-      mixinStandardHelpOptions = true, subcommands = LoadBeirCommand.class)
+  @Command(
+      name = "load",
+      description = "Load a dataset into the source database.",
+      mixinStandardHelpOptions = true,
+      subcommands = LoadBeirCommand.class)
   static final class Load {}
 
   /** {@code ragstream eval ...}. */
-  @Command(name = "eval", description = "Evaluate retrieval through the gateway.",
-      mixinStandardHelpOptions = true, subcommands = EvalBeirCommand.class)
+  @Command(
+      name = "eval",
+      description = "Evaluate retrieval through the gateway.",
+      mixinStandardHelpOptions = true,
+      subcommands = EvalBeirCommand.class)
   static final class Eval {}
 
   public static void main(String[] args) {
@@ -40,13 +47,14 @@ public final class RagstreamMain {
   /** The configured command line (also used by tests). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new RagstreamMain());
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-        cmd.getErr().println("ragstream: " + e.getMessage());
-        return 2;
-      }
-      throw e;
-    });
+    cl.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            cmd.getErr().println("ragstream: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
     return cl;
   }
 }

@@ -1,15 +1,14 @@
 package io.ragstream.embedding;
 
-import io.ragstream.core.port.Embedder;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Creates the embedders this module provides, by name.
  *
- * <p>Names: {@value #DEFAULT_NAME} (bge-small-en-v1.5, int8-quantized ONNX; the default) and
- * {@code bge-small-en-v1.5} (the same model in fp32). Both are 384-dimensional, run in-process
- * from the LangChain4j jars and need no network.
+ * <p>Names: {@value #DEFAULT_NAME} (bge-small-en-v1.5, int8-quantized ONNX; the default) and {@code
+ * bge-small-en-v1.5} (the same model in fp32). Both are 384-dimensional, run in-process from the
+ * LangChain4j jars and need no network.
  */
 public final class Embedders {
 

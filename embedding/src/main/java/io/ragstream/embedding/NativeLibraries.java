@@ -10,9 +10,9 @@ import java.nio.file.Path;
  * {@code ~/.djl.ai}, and would download a native library for a platform its jar lacks. Both the
  * chunker and LangChain4j's embedding models load DJL's tokenizer, so both call {@link #prepare()}
  * before touching DJL. Only these JVM system properties are set, and only when neither the
- * environment variable nor the system property of the same name (nor {@code DJL_CACHE_DIR},
- * {@code RUST_LIBRARY_PATH}, {@code DJL_OFFLINE}) is set: {@code ENGINE_CACHE_DIR} =
- * {@code ${java.io.tmpdir}/ragstream-djl-${user.name}}, {@code ai.djl.offline} = {@code true}.
+ * environment variable nor the system property of the same name (nor {@code DJL_CACHE_DIR}, {@code
+ * RUST_LIBRARY_PATH}, {@code DJL_OFFLINE}) is set: {@code ENGINE_CACHE_DIR} = {@code
+ * ${java.io.tmpdir}/ragstream-djl-${user.name}}, {@code ai.djl.offline} = {@code true}.
  */
 final class NativeLibraries {
 

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * but with the session's intra-op threads sized to the machine and spin-waiting off.
  *
  * <ul>
- *   <li>Queries get the BGE query instruction {@value #BGE_QUERY_INSTRUCTION} prepended (LangChain4j
- *       does not add it); passages are embedded as they are.
+ *   <li>Queries get the BGE query instruction {@value #BGE_QUERY_INSTRUCTION} prepended
+ *       (LangChain4j does not add it); passages are embedded as they are.
  *   <li>Vectors have 384 floats, CLS-pooled and L2-normalized.
  *   <li>Input length: the model reads at most 512 tokens including {@code [CLS]} and {@code [SEP]},
  *       i.e. 510 text tokens; longer texts are truncated to their first 510 tokens, as LangChain4j
@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  *       32 texts were slower (6.2/s), so texts are not padded together.
  * </ul>
  *
- * <p>Methods block and are thread-safe. Null or blank texts (only whitespace or control
- * characters) are rejected with {@link IllegalArgumentException}; a model failure, or a text with
- * no token at all, is an {@link EmbeddingException}. {@link #close()} releases the ONNX session.
+ * <p>Methods block and are thread-safe. Null or blank texts (only whitespace or control characters)
+ * are rejected with {@link IllegalArgumentException}; a model failure, or a text with no token at
+ * all, is an {@link EmbeddingException}. {@link #close()} releases the ONNX session.
  */
 public final class OnnxEmbedder implements Embedder {
 
@@ -61,7 +61,9 @@ public final class OnnxEmbedder implements Embedder {
     this.id = model.modelName + "@langchain4j-embeddings-" + langchain4jVersion(model);
     long started = System.nanoTime();
     try {
-      this.encoder = new OrtBertEncoder(model.modelResource, model.tokenizerResource, model.dimension, threads);
+      this.encoder =
+          new OrtBertEncoder(
+              model.modelResource, model.tokenizerResource, model.dimension, threads);
     } catch (RuntimeException | LinkageError e) {
       throw new EmbeddingException(
           "cannot load embedding model "
@@ -74,8 +76,11 @@ public final class OnnxEmbedder implements Embedder {
               + e,
           e);
     }
-    LOG.info("Embedding model {} ready in {} ms ({} intra-op threads)", model.modelName,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), threads);
+    LOG.info(
+        "Embedding model {} ready in {} ms ({} intra-op threads)",
+        model.modelName,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        threads);
   }
 
   /** The model name this embedder was created with, e.g. {@code bge-small-en-v1.5-q}. */
@@ -119,8 +124,8 @@ public final class OnnxEmbedder implements Embedder {
    * Embeds each passage as it is; the result has the size and order of {@code passages}. An empty
    * list gives an empty list without touching the model.
    *
-   * @throws IllegalArgumentException if the list or one of its texts is null, or a text is blank
-   *     or only control characters (the message gives its index)
+   * @throws IllegalArgumentException if the list or one of its texts is null, or a text is blank or
+   *     only control characters (the message gives its index)
    * @throws IllegalStateException if this embedder is closed
    * @throws EmbeddingException if the model fails on any passage
    */
@@ -188,7 +193,10 @@ public final class OnnxEmbedder implements Embedder {
   }
 
   private EmbeddingException failure(String what, RuntimeException e) {
-    String reason = Thread.currentThread().isInterrupted() ? "interrupted while embedding " : "failed to embed ";
+    String reason =
+        Thread.currentThread().isInterrupted()
+            ? "interrupted while embedding "
+            : "failed to embed ";
     return new EmbeddingException(model.modelName + " " + reason + what + ": " + e, e);
   }
 
@@ -210,7 +218,8 @@ public final class OnnxEmbedder implements Embedder {
 
   /** The version from the model jar's Maven metadata, e.g. {@code 1.20.0-beta30}. */
   static String langchain4jVersion(OnnxModel model) {
-    String path = "META-INF/maven/" + OnnxModel.GROUP_ID + "/" + model.artifactId + "/pom.properties";
+    String path =
+        "META-INF/maven/" + OnnxModel.GROUP_ID + "/" + model.artifactId + "/pom.properties";
     try (InputStream in = OnnxEmbedder.class.getClassLoader().getResourceAsStream(path)) {
       if (in != null) {
         Properties properties = new Properties();

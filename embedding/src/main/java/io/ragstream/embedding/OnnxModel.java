@@ -6,7 +6,10 @@ import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15Quantize
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
-/** The in-process ONNX models LangChain4j ships as jars, with what ragstream needs to know about each. */
+/**
+ * The in-process ONNX models LangChain4j ships as jars, with what ragstream needs to know about
+ * each.
+ */
 enum OnnxModel {
   BGE_SMALL_EN_V15_Q(
       "bge-small-en-v1.5-q",
@@ -32,10 +35,13 @@ enum OnnxModel {
   final String artifactId;
   final int dimension;
   final String queryInstruction;
+
   /** Class-path resource of the ONNX model inside the jar. */
   final String modelResource;
+
   /** Class-path resource of the tokenizer.json inside the jar. */
   final String tokenizerResource;
+
   private final Function<Executor, EmbeddingModel> factory;
 
   OnnxModel(
@@ -56,9 +62,10 @@ enum OnnxModel {
   }
 
   /**
-   * LangChain4j's own model of the same jar, the reference implementation {@link OrtBertEncoder}
-   * is checked against in tests; it runs its batches on {@code executor}. The first call per class loader
-   * loads the ONNX session (a static of the LangChain4j class) from the jar; later calls share it.
+   * LangChain4j's own model of the same jar, the reference implementation {@link OrtBertEncoder} is
+   * checked against in tests; it runs its batches on {@code executor}. The first call per class
+   * loader loads the ONNX session (a static of the LangChain4j class) from the jar; later calls
+   * share it.
    */
   EmbeddingModel newModel(Executor executor) {
     return factory.apply(executor);

@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A BERT-style encoder (bge-small-en-v1.5) run on ONNX Runtime directly: HF tokenizer with
- * {@code [CLS]}/{@code [SEP]} and truncation at 512 tokens, one {@code session.run} per batch of
- * texts padded to the batch's longest, CLS pooling, L2 normalization — the same computation as
+ * A BERT-style encoder (bge-small-en-v1.5) run on ONNX Runtime directly: HF tokenizer with {@code
+ * [CLS]}/{@code [SEP]} and truncation at 512 tokens, one {@code session.run} per batch of texts
+ * padded to the batch's longest, CLS pooling, L2 normalization — the same computation as
  * LangChain4j's {@code OnnxBertBiEncoder} with {@code PoolingMode.CLS} (checked in tests), but with
  * the session's thread pool sized by the caller and spin-waiting off, so idle intra-op threads do
  * not burn the cores the rest of the pipeline needs, and with real batches.
@@ -31,8 +31,10 @@ import java.util.Set;
 final class OrtBertEncoder implements AutoCloseable {
   /** Texts per {@code session.run}. */
   static final int MAX_BATCH = 32;
+
   /** Padded tokens (batch size x longest) per {@code session.run}. */
   static final int MAX_BATCH_TOKENS = 8192;
+
   private static final int MAX_LENGTH = 512;
 
   private final OrtEnvironment env;
@@ -46,19 +48,32 @@ final class OrtBertEncoder implements AutoCloseable {
    * @param tokenizerResource class-path resource of the tokenizer.json
    * @param intraOpThreads ONNX Runtime intra-op threads (>= 1)
    */
-  OrtBertEncoder(String modelResource, String tokenizerResource, int dimension, int intraOpThreads) {
+  OrtBertEncoder(
+      String modelResource, String tokenizerResource, int dimension, int intraOpThreads) {
     NativeLibraries.prepare();
     this.dimension = dimension;
     ClassLoader loader = OrtBertEncoder.class.getClassLoader();
     try (InputStream model = loader.getResourceAsStream(modelResource);
         InputStream json = loader.getResourceAsStream(tokenizerResource)) {
       if (model == null || json == null) {
-        throw new EmbeddingException("class-path resource " + (model == null ? modelResource : tokenizerResource)
-            + " not found (is the LangChain4j model jar on the class path?)", null);
+        throw new EmbeddingException(
+            "class-path resource "
+                + (model == null ? modelResource : tokenizerResource)
+                + " not found (is the LangChain4j model jar on the class path?)",
+            null);
       }
-      this.tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of(
-          "addSpecialTokens", "true", "padding", "false", "truncation", "true",
-          "maxLength", Integer.toString(MAX_LENGTH)));
+      this.tokenizer =
+          HuggingFaceTokenizer.newInstance(
+              json,
+              Map.of(
+                  "addSpecialTokens",
+                  "true",
+                  "padding",
+                  "false",
+                  "truncation",
+                  "true",
+                  "maxLength",
+                  Integer.toString(MAX_LENGTH)));
       this.env = OrtEnvironment.getEnvironment();
       OrtSession.SessionOptions options = new OrtSession.SessionOptions();
       options.setIntraOpNumThreads(intraOpThreads);
@@ -70,7 +85,8 @@ final class OrtBertEncoder implements AutoCloseable {
       this.session = env.createSession(model.readAllBytes(), options);
       this.hasTypeIds = session.getInputNames().contains("token_type_ids");
     } catch (IOException | OrtException e) {
-      throw new EmbeddingException("cannot load ONNX model " + modelResource + ": " + e.getMessage(), e);
+      throw new EmbeddingException(
+          "cannot load ONNX model " + modelResource + ": " + e.getMessage(), e);
     }
   }
 
@@ -81,7 +97,8 @@ final class OrtBertEncoder implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       encodings[i] = tokenizer.encode(texts.get(i));
       if (encodings[i].getIds().length <= 2) {
-        throw new EmbeddingException("text " + i + " has no token to embed (only [CLS] and [SEP])", null);
+        throw new EmbeddingException(
+            "text " + i + " has no token to embed (only [CLS] and [SEP])", null);
       }
     }
     Integer[] order = new Integer[n];
@@ -91,7 +108,8 @@ final class OrtBertEncoder implements AutoCloseable {
     int from = 0;
     while (from < n) {
       int to = from + 1;
-      while (to < n && to - from < MAX_BATCH
+      while (to < n
+          && to - from < MAX_BATCH
           && (long) (to - from + 1) * encodings[order[to]].getIds().length <= MAX_BATCH_TOKENS) {
         to++;
       }
@@ -125,7 +143,8 @@ final class OrtBertEncoder implements AutoCloseable {
       inputs.put("input_ids", OnnxTensor.createTensor(env, ids));
       inputs.put("attention_mask", OnnxTensor.createTensor(env, mask));
       if (hasTypeIds) inputs.put("token_type_ids", OnnxTensor.createTensor(env, types));
-      try (OrtSession.Result result = session.run(inputs, Set.of(session.getOutputNames().iterator().next()))) {
+      try (OrtSession.Result result =
+          session.run(inputs, Set.of(session.getOutputNames().iterator().next()))) {
         float[][][] hidden = (float[][][]) result.get(0).getValue();
         float[][] vectors = new float[rows][];
         for (int r = 0; r < rows; r++) {
@@ -139,7 +158,8 @@ final class OrtBertEncoder implements AutoCloseable {
         return vectors;
       }
     } catch (OrtException e) {
-      throw new EmbeddingException("ONNX Runtime failed on a batch of " + rows + " texts: " + e.getMessage(), e);
+      throw new EmbeddingException(
+          "ONNX Runtime failed on a batch of " + rows + " texts: " + e.getMessage(), e);
     } finally {
       inputs.values().forEach(OnnxTensor::close);
     }

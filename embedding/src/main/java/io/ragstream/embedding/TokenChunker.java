@@ -16,22 +16,21 @@ import java.util.List;
  * <p>Algorithm, over the body's tokens {@code t[0..n)} (special tokens excluded):
  *
  * <ol>
- *   <li>A null or blank body, or one without tokens (only control or zero-width characters,
- *       which the tokenizer drops), gives no chunk. A
- *       body of at most {@code maxTokens} tokens gives one chunk from the first token's start to
- *       the last token's end, i.e. trimmed of surrounding whitespace.
+ *   <li>A null or blank body, or one without tokens (only control or zero-width characters, which
+ *       the tokenizer drops), gives no chunk. A body of at most {@code maxTokens} tokens gives one
+ *       chunk from the first token's start to the last token's end, i.e. trimmed of surrounding
+ *       whitespace.
  *   <li>Otherwise a window starts at token {@code from} and may end (exclusive) at most at {@code
- *       hardEnd = from + maxTokens}. Within the last 15% of the window ({@code max(1,
- *       round(0.15 * maxTokens))} tokens, but never so early that the next window would not
- *       advance) the cut goes to the strongest boundary, the latest one on ties: paragraph break
- *       (two or more line breaks) &gt; sentence end ({@code . ! ? …} followed by whitespace, or
- *       {@code 。！？}, optionally followed by a closing quote or bracket; not the last period of
- *       {@code e.g.}, {@code U.S.}; other abbreviations do count) &gt; line break &gt;
- *       other whitespace &gt; word boundary without whitespace (e.g. before punctuation, between
- *       CJK characters) &gt; inside a word (before a {@code ##} piece). If that region is all
- *       inside one word, the cut moves back to the start of that word, as far as the window
- *       allows; only a word longer than the window is cut, at {@code hardEnd}, which is still a
- *       token boundary: a token is never split.
+ *       hardEnd = from + maxTokens}. Within the last 15% of the window ({@code max(1, round(0.15 *
+ *       maxTokens))} tokens, but never so early that the next window would not advance) the cut
+ *       goes to the strongest boundary, the latest one on ties: paragraph break (two or more line
+ *       breaks) &gt; sentence end ({@code . ! ? …} followed by whitespace, or {@code 。！？},
+ *       optionally followed by a closing quote or bracket; not the last period of {@code e.g.},
+ *       {@code U.S.}; other abbreviations do count) &gt; line break &gt; other whitespace &gt; word
+ *       boundary without whitespace (e.g. before punctuation, between CJK characters) &gt; inside a
+ *       word (before a {@code ##} piece). If that region is all inside one word, the cut moves back
+ *       to the start of that word, as far as the window allows; only a word longer than the window
+ *       is cut, at {@code hardEnd}, which is still a token boundary: a token is never split.
  *   <li>The next window starts {@code overlapTokens} tokens before the cut, moved back to the
  *       nearest token that follows whitespace if there is one within {@code max(8, overlapTokens /
  *       4)} tokens, else to the start of its word (never before the previous window's second
@@ -40,13 +39,13 @@ import java.util.List;
  *   <li>The last window ends at the last token.
  * </ol>
  *
- * <p>Every chunk is a span of the original body ({@code text == body.substring(start, end)},
- * UTF-16 offsets), starts and ends on a token, and {@link Chunk#tokenCount()} is the number of
- * tokens in that span as tokenized within the whole body. Re-tokenizing the chunk alone gives the
- * same count except where a word longer than the window had to be cut, as the split-off {@code ##}
- * pieces may tokenize differently on their own. Note that WordPiece maps any "word" (a run without
- * whitespace or punctuation) longer than 100 characters to one {@code [UNK]} token, so such a run
- * is one token here too.
+ * <p>Every chunk is a span of the original body ({@code text == body.substring(start, end)}, UTF-16
+ * offsets), starts and ends on a token, and {@link Chunk#tokenCount()} is the number of tokens in
+ * that span as tokenized within the whole body. Re-tokenizing the chunk alone gives the same count
+ * except where a word longer than the window had to be cut, as the split-off {@code ##} pieces may
+ * tokenize differently on their own. Note that WordPiece maps any "word" (a run without whitespace
+ * or punctuation) longer than 100 characters to one {@code [UNK]} token, so such a run is one token
+ * here too.
  *
  * <p>Deterministic and thread-safe. Needs no network; the only file written is DJL's native
  * tokenizer library, copied from its jar into {@code ${java.io.tmpdir}/ragstream-djl-${user.name}}
@@ -84,7 +83,10 @@ public final class TokenChunker implements Chunker {
   private final int searchTokens;
   private final WordPieceTokenizer tokenizer;
 
-  /** A chunker with {@value #DEFAULT_MAX_TOKENS} tokens per chunk and {@value #DEFAULT_OVERLAP_TOKENS} overlap. */
+  /**
+   * A chunker with {@value #DEFAULT_MAX_TOKENS} tokens per chunk and {@value
+   * #DEFAULT_OVERLAP_TOKENS} overlap.
+   */
   public TokenChunker() {
     this(DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS);
   }
@@ -104,10 +106,7 @@ public final class TokenChunker implements Chunker {
     }
     if (overlapTokens < 0 || overlapTokens >= maxTokens) {
       throw new IllegalArgumentException(
-          "overlapTokens must be in [0, maxTokens) = [0, "
-              + maxTokens
-              + "), was "
-              + overlapTokens);
+          "overlapTokens must be in [0, maxTokens) = [0, " + maxTokens + "), was " + overlapTokens);
     }
     this.maxTokens = maxTokens;
     this.overlapTokens = overlapTokens;
@@ -257,7 +256,10 @@ public final class TokenChunker implements Chunker {
     return whitespaceAfter && (c == '.' || c == '!' || c == '?' || c == '…');
   }
 
-  /** Whether the period token {@code i} closes a dotted abbreviation like {@code e.g.} or {@code U.S.}. */
+  /**
+   * Whether the period token {@code i} closes a dotted abbreviation like {@code e.g.} or {@code
+   * U.S.}.
+   */
   private static boolean isAbbreviation(String body, WordPieceTokenizer.Tokens tokens, int i) {
     return i >= 2
         && tokens.end(i - 1) == tokens.start(i)

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Runs the real int8 (and once the fp32) bge-small-en-v1.5 ONNX model from the LangChain4j jars. */
+/**
+ * Runs the real int8 (and once the fp32) bge-small-en-v1.5 ONNX model from the LangChain4j jars.
+ */
 class OnnxEmbedderTest {
 
   private static final String QUERY = "How do vaccines train the immune system?";

@@ -32,7 +32,9 @@ class TokenChunkerTest {
 
   private static final TokenChunker DEFAULT = new TokenChunker();
 
-  /** About {@code sentences * 15} tokens of English prose with a paragraph break every 7 sentences. */
+  /**
+   * About {@code sentences * 15} tokens of English prose with a paragraph break every 7 sentences.
+   */
   private static String document(int sentences) {
     StringBuilder body = new StringBuilder("  ");
     for (int i = 0; i < sentences; i++) {
@@ -177,8 +179,7 @@ class TokenChunkerTest {
   @Test
   void neverCutsInsideAToken() {
     String body =
-        "Internationalization antidisestablishmentarianism pneumonoultramicroscopic "
-            .repeat(40)
+        "Internationalization antidisestablishmentarianism pneumonoultramicroscopic ".repeat(40)
             + "hyperparameterization".repeat(3);
     WordPieceTokenizer.Tokens tokens = WordPieceTokenizer.bgeSmallEnV15().tokenize(body);
     Set<Integer> tokenStarts = new HashSet<>();

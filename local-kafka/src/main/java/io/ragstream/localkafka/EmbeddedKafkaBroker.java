@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>On first start the log directory is formatted like {@code kafka-storage.sh format} does
  * (Kafka's {@link Formatter}, latest production metadata version); later starts reuse it, so topics
  * and offsets survive a restart. Listeners bind to 127.0.0.1 only. Internal topics use replication
- * factor 1. Ports default to free ephemeral ports chosen at start; {@link #bootstrapServers()} gives
- * the address to use.
+ * factor 1. Ports default to free ephemeral ports chosen at start; {@link #bootstrapServers()}
+ * gives the address to use.
  *
  * <p>Not for production: one node, no replication, no security.
  */
@@ -82,10 +82,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(NODE_ID));
     props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:"
+            + port
+            + ","
+            + CONTROLLER_LISTENER
+            + "://127.0.0.1:"
+            + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put(
+        "listener.security.protocol.map",
+        "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("log.dirs", logDir.toString());
     props.put("num.partitions", "1");

@@ -5,12 +5,13 @@ import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 
 /**
- * Configuration of the query gateway, validated when it is built so that a bad value fails at
- * start with its key ({@code gateway.port}, ...) and value.
+ * Configuration of the query gateway, validated when it is built so that a bad value fails at start
+ * with its key ({@code gateway.port}, ...) and value.
  *
  * @param host bind address; the local gateway binds to {@value #DEFAULT_HOST} only, because
  *     requests are not authenticated yet
- * @param port TCP port, 0..65535; 0 binds an ephemeral port (see {@link GatewayVerticle#actualPort()})
+ * @param port TCP port, 0..65535; 0 binds an ephemeral port (see {@link
+ *     GatewayVerticle#actualPort()})
  * @param maxBodyBytes largest accepted request body in bytes, {@value #MIN_BODY_BYTES}..{@value
  *     #MAX_BODY_BYTES}; a larger body is answered with 413
  * @param defaultK number of hits when a search does not give {@code k}; 1..{@code maxK}
@@ -82,7 +83,8 @@ public record GatewayConfig(
           "must be in " + MIN_BODY_BYTES + ".." + MAX_BODY_BYTES + " bytes, was " + maxBodyBytes);
     }
     if (maxK < 1 || maxK > SearchRequest.MAX_K) {
-      throw new ConfigException(KEY_MAX_K, "must be in 1.." + SearchRequest.MAX_K + ", was " + maxK);
+      throw new ConfigException(
+          KEY_MAX_K, "must be in 1.." + SearchRequest.MAX_K + ", was " + maxK);
     }
     if (defaultK < 1 || defaultK > maxK) {
       throw new ConfigException(

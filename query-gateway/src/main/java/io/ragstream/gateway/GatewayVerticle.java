@@ -38,8 +38,8 @@ public final class GatewayVerticle extends VerticleBase {
    * @param config bind address, limits and defaults
    * @param embedder embeds queries (blocking, thread-safe); not closed by the verticle
    * @param store the index searched (blocking); not closed by the verticle
-   * @param ready whether the index has caught up with the source snapshot (the local launcher
-   *     flips it); decides between 200 and 503 on {@code GET /ready}
+   * @param ready whether the index has caught up with the source snapshot (the local launcher flips
+   *     it); decides between 200 and 503 on {@code GET /ready}
    */
   public GatewayVerticle(
       GatewayConfig config, Embedder embedder, VectorStore store, BooleanSupplier ready) {

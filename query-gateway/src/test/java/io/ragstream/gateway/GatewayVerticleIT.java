@@ -125,17 +125,26 @@ class GatewayVerticleIT {
       for (Chunk c : chunks) {
         points.add(
             new Point(
-                PointId.of(id, c.index()), c.index(), chunks.size(), c.text(), c.start(), c.end(),
-                vectors.get(c.index()), realEmbedder.id()));
+                PointId.of(id, c.index()),
+                c.index(),
+                chunks.size(),
+                c.text(),
+                c.start(),
+                c.end(),
+                vectors.get(c.index()),
+                realEmbedder.id()));
       }
       long committedAt = FIRST_COMMIT.plusSeconds(n++).toEpochMilli();
       lastCommittedAt = Math.max(lastCommittedAt, committedAt);
       totalPoints += points.size();
       store.apply(
           new DocumentUpdate.Upsert(
-              id, 100 + n, committedAt,
+              id,
+              100 + n,
+              committedAt,
               new DocumentAttributes(doc.getValue()[0], null, List.of(), Map.of()),
-              Integer.toHexString(body.hashCode()), points));
+              Integer.toHexString(body.hashCode()),
+              points));
     }
   }
 
@@ -151,7 +160,9 @@ class GatewayVerticleIT {
     client =
         WebClient.create(
             vertx,
-            new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.actualPort()));
+            new WebClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(gateway.actualPort()));
   }
 
   private GatewayVerticle deploy(Vertx vertx, Embedder embedder) throws Exception {
@@ -184,7 +195,8 @@ class GatewayVerticleIT {
     assertThat(body.get("query").asText()).isEqualTo("volcanic ash and lava");
     assertThat(body.get("mode").asText()).isEqualTo("hybrid");
     assertThat(body.get("k").asInt()).isEqualTo(10);
-    assertThat(body.get("asOf").asText()).isEqualTo(Instant.ofEpochMilli(lastCommittedAt).toString());
+    assertThat(body.get("asOf").asText())
+        .isEqualTo(Instant.ofEpochMilli(lastCommittedAt).toString());
     assertThat(body.get("timings").get("embedMs").asDouble()).isPositive();
     assertThat(body.get("timings").get("searchMs").asDouble()).isPositive();
     assertThat(body.get("timings").get("totalMs").asDouble())
@@ -196,7 +208,8 @@ class GatewayVerticleIT {
     assertThat(top.get("documentId").asText()).isEqualTo("pg:public.documents:volcanoes");
     assertThat(top.get("title").asText()).isEqualTo("Volcanic eruptions");
     assertThat(top.get("text").asText()).isNotBlank();
-    assertThat(DOCUMENTS.get("pg:public.documents:volcanoes")[1]).contains(top.get("text").asText());
+    assertThat(DOCUMENTS.get("pg:public.documents:volcanoes")[1])
+        .contains(top.get("text").asText());
     assertThat(top.get("pointId").asText())
         .isEqualTo(
             PointId.of("pg:public.documents:volcanoes", top.get("chunk").asInt()).toString());
@@ -292,17 +305,19 @@ class GatewayVerticleIT {
     assertThat(body.get("ready").asBoolean()).isTrue();
     assertThat(body.get("documents").asLong()).isEqualTo(DOCUMENTS.size());
     assertThat(body.get("points").asLong()).isEqualTo(totalPoints);
-    assertThat(body.get("asOf").asText()).isEqualTo(Instant.ofEpochMilli(lastCommittedAt).toString());
+    assertThat(body.get("asOf").asText())
+        .isEqualTo(Instant.ofEpochMilli(lastCommittedAt).toString());
   }
 
   @Test
   void answersInternalErrorsWith500WithoutTheirDetails(Vertx vertx) throws Exception {
-    Embedder failing = new RecordingEmbedder(realEmbedder) {
-      @Override
-      public float[] embedQuery(String query) {
-        throw new IllegalStateException("model exploded on: " + query);
-      }
-    };
+    Embedder failing =
+        new RecordingEmbedder(realEmbedder) {
+          @Override
+          public float[] embedQuery(String query) {
+            throw new IllegalStateException("model exploded on: " + query);
+          }
+        };
     GatewayVerticle broken = deploy(vertx, failing);
     HttpResponse<Buffer> response =
         client
@@ -318,7 +333,10 @@ class GatewayVerticleIT {
   void failsDeploymentWhenThePortIsTaken(Vertx vertx) {
     GatewayVerticle second =
         new GatewayVerticle(
-            GatewayConfig.defaults().withPort(gateway.actualPort()), realEmbedder, store, () -> true);
+            GatewayConfig.defaults().withPort(gateway.actualPort()),
+            realEmbedder,
+            store,
+            () -> true);
 
     Future<String> deployment = vertx.deployVerticle(second);
 
@@ -348,8 +366,7 @@ class GatewayVerticleIT {
   }
 
   private static void assertError(
-      HttpResponse<Buffer> response, int status, String code, String messagePart)
-      throws Exception {
+      HttpResponse<Buffer> response, int status, String code, String messagePart) throws Exception {
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
     assertThat(response.getHeader("Content-Type")).startsWith("application/json");
     JsonNode error = json(response).get("error");

@@ -1,6 +1,7 @@
 package io.ragstream.cli.beir;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ragstream.cli.options.GatewayOptions;
 import io.ragstream.core.eval.Percentiles;
 import io.ragstream.core.eval.QueryMetrics;
 import io.ragstream.core.eval.RetrievalEvaluation;
@@ -35,9 +36,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Model.CommandSpec;
-import io.ragstream.cli.options.GatewayOptions;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -156,7 +156,8 @@ public final class EvalBeirCommand implements Callable<Integer> {
               ? Map.of()
               : Map.of("Authorization", "Bearer " + apiKey.strip());
       client =
-          new GatewaySearchClient(URI.create(gatewayOptions.url()), Duration.ofSeconds(timeoutSeconds), headers);
+          new GatewaySearchClient(
+              URI.create(gatewayOptions.url()), Duration.ofSeconds(timeoutSeconds), headers);
     } catch (IllegalArgumentException e) {
       throw badOption("--gateway: " + e.getMessage());
     }

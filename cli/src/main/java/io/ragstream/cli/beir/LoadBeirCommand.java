@@ -1,5 +1,6 @@
 package io.ragstream.cli.beir;
 
+import io.ragstream.cli.options.SourceDatabaseOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,9 +12,8 @@ import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import io.ragstream.cli.options.SourceDatabaseOptions;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -36,7 +36,6 @@ import picocli.CommandLine.Spec;
     })
 public final class LoadBeirCommand implements Callable<Integer> {
   /** Default source JDBC URL (DESIGN.md: the PostgreSQL on the machine). */
-
   @Spec private CommandSpec spec;
 
   @Parameters(
@@ -120,7 +119,8 @@ public final class LoadBeirCommand implements Callable<Integer> {
       err.println("load beir: " + e.getMessage());
       return 1;
     } catch (SQLException e) {
-      err.println("load beir: " + source.jdbcUrl() + " as " + source.user() + ": " + e.getMessage());
+      err.println(
+          "load beir: " + source.jdbcUrl() + " as " + source.user() + ": " + e.getMessage());
       return 1;
     }
   }

@@ -3,7 +3,9 @@ package io.ragstream.cli.bench;
 import picocli.CommandLine.Command;
 
 /** {@code ragstream bench ...}: benchmarks that print figures. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmarks against a running platform (./ragstream local).",
     subcommands = {FreshnessBench.class, IngestBench.class})
 public final class BenchCommand {}

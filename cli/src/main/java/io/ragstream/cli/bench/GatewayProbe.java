@@ -12,12 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A small blocking client of the gateway for benchmarks: search hits with text, and /ready stats. */
+/**
+ * A small blocking client of the gateway for benchmarks: search hits with text, and /ready stats.
+ */
 final class GatewayProbe {
   /** A chunk hit. */
   record Hit(String documentId, String text) {}
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   GatewayProbe(String base) {
@@ -27,12 +30,14 @@ final class GatewayProbe {
   /** Chunk-level hits (collapse off) of a search. */
   List<Hit> search(String query, int k, String mode) throws IOException, InterruptedException {
     String body = Json.write(Map.of("query", query, "k", k, "mode", mode, "collapse", false));
-    HttpResponse<String> r = http.send(
-        HttpRequest.newBuilder(URI.create(base + "/v1/search"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/v1/search"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("POST /v1/search returned " + r.statusCode() + ": " + r.body());
     }
@@ -45,9 +50,13 @@ final class GatewayProbe {
 
   /** The {@code documents} count reported by {@code GET /ready} (whatever the status code). */
   long indexedDocuments() throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(
-        HttpRequest.newBuilder(URI.create(base + "/ready")).timeout(Duration.ofSeconds(10)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/ready"))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     JsonNode n = Json.mapper().readTree(r.body()).path("documents");
     if (!n.isNumber()) {
       throw new IOException("GET /ready has no numeric 'documents': " + r.body());

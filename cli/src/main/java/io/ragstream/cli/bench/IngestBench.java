@@ -3,6 +3,8 @@ package io.ragstream.cli.bench;
 import io.ragstream.cli.beir.BeirCorpusLoader;
 import io.ragstream.cli.beir.BeirDataset;
 import io.ragstream.cli.beir.BeirDocument;
+import io.ragstream.cli.options.GatewayOptions;
+import io.ragstream.cli.options.SourceDatabaseOptions;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.embedding.Embedders;
@@ -19,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import io.ragstream.cli.options.GatewayOptions;
-import io.ragstream.cli.options.SourceDatabaseOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,12 +34,15 @@ import picocli.CommandLine.Spec;
  * one command, with their ratio.
  *
  * <p>Raw: the same model ({@code --embedder}, default the platform's) embeds {@code title + " " +
- * text} of the documents to be loaded (or the first {@code --raw-sample} of them), one document per call as the pipeline does,
- * while the platform is idle. Pipeline: documents indexed (the gateway's {@code /ready} document
- * count) divided by the time from the first upsert until the last document is indexed. The source
- * table must be empty at the start so every indexed document is one of this load.
+ * text} of the documents to be loaded (or the first {@code --raw-sample} of them), one document per
+ * call as the pipeline does, while the platform is idle. Pipeline: documents indexed (the gateway's
+ * {@code /ready} document count) divided by the time from the first upsert until the last document
+ * is indexed. The source table must be empty at the start so every indexed document is one of this
+ * load.
  */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
     description = "Raw embedder throughput vs. initial-load pipeline throughput, in one run.")
 public final class IngestBench implements Callable<Integer> {
   @Mixin SourceDatabaseOptions source;
@@ -52,14 +55,23 @@ public final class IngestBench implements Callable<Integer> {
   @Option(names = "--limit", description = "Load only the first N documents.")
   Long limit;
 
-  @Option(names = "--raw-sample", defaultValue = "0",
-      description = "Documents embedded for the raw figure; 0 (default) = all documents loaded, the fair comparison.")
+  @Option(
+      names = "--raw-sample",
+      defaultValue = "0",
+      description =
+          "Documents embedded for the raw figure; 0 (default) = all documents loaded, the fair comparison.")
   int rawSample;
 
-  @Option(names = "--embedder", defaultValue = "bge-small-en-v1.5-q", description = "Model of the raw run; must be the platform's (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--embedder",
+      defaultValue = "bge-small-en-v1.5-q",
+      description = "Model of the raw run; must be the platform's (default ${DEFAULT-VALUE}).")
   String embedderName;
 
-  @Option(names = "--timeout", defaultValue = "PT2H", description = "Give up waiting for the index after this.")
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT2H",
+      description = "Give up waiting for the index after this.")
   Duration timeout;
 
   @Option(names = "--json", description = "Print JSON.")
@@ -76,8 +88,12 @@ public final class IngestBench implements Callable<Integer> {
     long indexedBefore = gateway.indexedDocuments();
     try (Connection db = source.connect()) {
       if (rowCount(db) > 0 || indexedBefore > 0) {
-        throw new IllegalStateException("bench ingest needs an empty source table and index (table "
-            + source.sourceTable() + " has rows or the index has " + indexedBefore + " documents)");
+        throw new IllegalStateException(
+            "bench ingest needs an empty source table and index (table "
+                + source.sourceTable()
+                + " has rows or the index has "
+                + indexedBefore
+                + " documents)");
       }
     }
 
@@ -100,22 +116,27 @@ public final class IngestBench implements Callable<Integer> {
 
     // 2. Whole pipeline: upsert while polling the index.
     long t0 = System.nanoTime();
-    CompletableFuture<BeirCorpusLoader.LoadResult> load = CompletableFuture.supplyAsync(() -> {
-      try (Connection db = source.connect(); Stream<BeirDocument> docs = dataset.corpus()) {
-        BeirCorpusLoader loader = new BeirCorpusLoader(source.sourceTable(), "public", List.of("public"), 200);
-        loader.ensureTable(db);
-        return loader.load(db, docs.limit(n).iterator(), x -> {});
-      } catch (Exception e) {
-        throw new IllegalStateException("load failed: " + e.getMessage(), e);
-      }
-    });
+    CompletableFuture<BeirCorpusLoader.LoadResult> load =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (Connection db = source.connect();
+                  Stream<BeirDocument> docs = dataset.corpus()) {
+                BeirCorpusLoader loader =
+                    new BeirCorpusLoader(source.sourceTable(), "public", List.of("public"), 200);
+                loader.ensureTable(db);
+                return loader.load(db, docs.limit(n).iterator(), x -> {});
+              } catch (Exception e) {
+                throw new IllegalStateException("load failed: " + e.getMessage(), e);
+              }
+            });
     long deadline = t0 + timeout.toNanos();
     long indexed = 0;
     long lastReport = 0;
     List<long[]> progress = new ArrayList<>();
     while (indexed < n) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("only " + indexed + "/" + n + " documents indexed after " + timeout);
+        throw new IllegalStateException(
+            "only " + indexed + "/" + n + " documents indexed after " + timeout);
       }
       if (load.isCompletedExceptionally()) {
         load.join();
@@ -145,8 +166,15 @@ public final class IngestBench implements Callable<Integer> {
     if (json) {
       out.println(Json.write(result));
     } else {
-      out.printf("ingest %s: %d documents in %.1f s through the pipeline = %.2f docs/s; raw embedder %.2f docs/s (%d-doc sample); ratio %.3f%n",
-          dataset.name(), n, seconds, pipelineDocsPerSec, rawDocsPerSec, sample.size(), pipelineDocsPerSec / rawDocsPerSec);
+      out.printf(
+          "ingest %s: %d documents in %.1f s through the pipeline = %.2f docs/s; raw embedder %.2f docs/s (%d-doc sample); ratio %.3f%n",
+          dataset.name(),
+          n,
+          seconds,
+          pipelineDocsPerSec,
+          rawDocsPerSec,
+          sample.size(),
+          pipelineDocsPerSec / rawDocsPerSec);
     }
     out.flush();
     return 0;
@@ -154,9 +182,13 @@ public final class IngestBench implements Callable<Integer> {
 
   private long rowCount(Connection db) throws Exception {
     try (Statement s = db.createStatement()) {
-      try (ResultSet rs = s.executeQuery(
-          "select count(*) from information_schema.tables where table_schema = '"
-              + source.sourceTable().schema() + "' and table_name = '" + source.sourceTable().table() + "'")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "select count(*) from information_schema.tables where table_schema = '"
+                  + source.sourceTable().schema()
+                  + "' and table_name = '"
+                  + source.sourceTable().table()
+                  + "'")) {
         rs.next();
         if (rs.getLong(1) == 0) return 0;
       }

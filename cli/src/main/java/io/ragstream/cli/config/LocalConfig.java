@@ -40,14 +40,25 @@ public record LocalConfig(
     int gatewayPort) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
-  public static final List<String> KEYS = List.of(
-      "data-dir",
-      "source.jdbc-url", "source.user", "source.password", "source.topic-prefix", "source.slot",
-      "source.publication", "source.table",
-      "kafka.bootstrap-servers", "kafka.port",
-      "indexing.embedder", "indexing.chunk.max-tokens", "indexing.chunk.overlap-tokens",
-      "indexing.checkpoint-interval", "indexing.parallelism",
-      "gateway.host", "gateway.port");
+  public static final List<String> KEYS =
+      List.of(
+          "data-dir",
+          "source.jdbc-url",
+          "source.user",
+          "source.password",
+          "source.topic-prefix",
+          "source.slot",
+          "source.publication",
+          "source.table",
+          "kafka.bootstrap-servers",
+          "kafka.port",
+          "indexing.embedder",
+          "indexing.chunk.max-tokens",
+          "indexing.chunk.overlap-tokens",
+          "indexing.checkpoint-interval",
+          "indexing.parallelism",
+          "gateway.host",
+          "gateway.port");
 
   /**
    * Builds and validates the configuration.
@@ -58,24 +69,29 @@ public record LocalConfig(
     Path dataDir = Path.of(s.string("data-dir", "data")).toAbsolutePath().normalize();
     PostgresSourceConfig source;
     try {
-      source = new PostgresSourceConfig(
-          s.string("source.jdbc-url", PostgresSourceConfig.DEFAULT_JDBC_URL),
-          s.string("source.user", PostgresSourceConfig.DEFAULT_USER),
-          Secret.of(s.string("source.password", "")),
-          s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
-          s.string("source.slot", PostgresSourceConfig.DEFAULT_SLOT_NAME),
-          s.string("source.publication", PostgresSourceConfig.DEFAULT_PUBLICATION_NAME),
-          tables(s),
-          dataDir.resolve(PostgresSourceConfig.DEFAULT_OFFSETS_FILE));
+      source =
+          new PostgresSourceConfig(
+              s.string("source.jdbc-url", PostgresSourceConfig.DEFAULT_JDBC_URL),
+              s.string("source.user", PostgresSourceConfig.DEFAULT_USER),
+              Secret.of(s.string("source.password", "")),
+              s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
+              s.string("source.slot", PostgresSourceConfig.DEFAULT_SLOT_NAME),
+              s.string("source.publication", PostgresSourceConfig.DEFAULT_PUBLICATION_NAME),
+              tables(s),
+              dataDir.resolve(PostgresSourceConfig.DEFAULT_OFFSETS_FILE));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("source", e.getMessage());
     }
-    String bootstrap = s.string("kafka.bootstrap-servers", "").isBlank()
-        ? null : s.string("kafka.bootstrap-servers", null);
+    String bootstrap =
+        s.string("kafka.bootstrap-servers", "").isBlank()
+            ? null
+            : s.string("kafka.bootstrap-servers", null);
     int maxTokens = s.integer("indexing.chunk.max-tokens", 400, 16, 510);
     int overlap = s.integer("indexing.chunk.overlap-tokens", 40, 0, 500);
     if (overlap >= maxTokens) {
-      throw s.fail("indexing.chunk.overlap-tokens", Integer.toString(overlap),
+      throw s.fail(
+          "indexing.chunk.overlap-tokens",
+          Integer.toString(overlap),
           "must be smaller than indexing.chunk.max-tokens (" + maxTokens + ")");
     }
     Duration checkpoint = s.duration("indexing.checkpoint-interval", Duration.ofSeconds(5));
@@ -110,7 +126,8 @@ public record LocalConfig(
       if (dot <= 0 || dot == qualified.length() - 1) {
         throw s.fail("source.table", qualified, "must be schema.table");
       }
-      return List.of(TableMapping.forTable(qualified.substring(0, dot), qualified.substring(dot + 1)));
+      return List.of(
+          TableMapping.forTable(qualified.substring(0, dot), qualified.substring(dot + 1)));
     }
     if (!list.isArray()) {
       throw new ConfigException("source.tables", "must be a list of table mappings");
@@ -121,10 +138,16 @@ public record LocalConfig(
       try {
         List<String> metadata = new ArrayList<>();
         t.path("metadata-columns").forEach(n -> metadata.add(n.asText()));
-        tables.add(new TableMapping(
-            text(t, "schema", "public"), text(t, "table", null), text(t, "id-column", "id"),
-            text(t, "title-column", "title"), text(t, "body-column", "body"),
-            text(t, "tenant-column", "tenant"), text(t, "acl-column", "acl"), metadata));
+        tables.add(
+            new TableMapping(
+                text(t, "schema", "public"),
+                text(t, "table", null),
+                text(t, "id-column", "id"),
+                text(t, "title-column", "title"),
+                text(t, "body-column", "body"),
+                text(t, "tenant-column", "tenant"),
+                text(t, "acl-column", "acl"),
+                metadata));
       } catch (IllegalArgumentException e) {
         throw new ConfigException("source.tables[" + i + "]", e.getMessage());
       }

@@ -62,11 +62,12 @@ public final class Settings {
         s.put(key, v, "environment " + envName);
       }
     }
-    flags.forEach((k, v) -> {
-      if (v != null) {
-        s.put(k, v, "flag");
-      }
-    });
+    flags.forEach(
+        (k, v) -> {
+          if (v != null) {
+            s.put(k, v, "flag");
+          }
+        });
     return s;
   }
 
@@ -121,16 +122,23 @@ public final class Settings {
     }
   }
 
-  /** A duration as ISO-8601 ({@code PT5S}) or a number with unit ms, s, m, h ({@code 500ms}, {@code 5s}). */
+  /**
+   * A duration as ISO-8601 ({@code PT5S}) or a number with unit ms, s, m, h ({@code 500ms}, {@code
+   * 5s}).
+   */
   public Duration duration(String key, Duration defaultValue) {
     String v = values.get(key);
     if (v == null) return defaultValue;
     String t = v.trim().toLowerCase(Locale.ROOT);
     try {
-      if (t.startsWith("pt") || t.startsWith("p")) return Duration.parse(v.trim().toUpperCase(Locale.ROOT));
-      if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      if (t.endsWith("s")) return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      if (t.startsWith("pt") || t.startsWith("p"))
+        return Duration.parse(v.trim().toUpperCase(Locale.ROOT));
+      if (t.endsWith("ms"))
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      if (t.endsWith("s"))
+        return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      if (t.endsWith("m"))
+        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
       if (t.endsWith("h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
     } catch (NumberFormatException | DateTimeParseException e) {
       // fall through to the error below

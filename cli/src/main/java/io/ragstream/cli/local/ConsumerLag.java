@@ -16,13 +16,22 @@ final class ConsumerLag {
    * Total lag of {@code groupId} over the partitions of {@code topics} that have records; a
    * partition with records and no committed offset counts fully. Blocks up to a few seconds.
    */
-  static long of(Admin admin, String groupId, java.util.Collection<String> topics) throws Exception {
+  static long of(Admin admin, String groupId, java.util.Collection<String> topics)
+      throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+        admin
+            .listConsumerGroupOffsets(groupId)
+            .partitionsToOffsetAndMetadata()
+            .get(5, TimeUnit.SECONDS);
     var partitions = new java.util.HashMap<TopicPartition, OffsetSpec>();
     var described = admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS);
-    described.forEach((name, d) -> d.partitions().forEach(
-        p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+    described.forEach(
+        (name, d) ->
+            d.partitions()
+                .forEach(
+                    p ->
+                        partitions.put(
+                            new TopicPartition(name, p.partition()), OffsetSpec.latest())));
     Map<TopicPartition, ListOffsetsResultInfo> ends =
         admin.listOffsets(partitions).all().get(5, TimeUnit.SECONDS);
     long lag = 0;

@@ -9,8 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ragstream local}: the whole platform in this JVM until interrupted. */
-@Command(name = "local", mixinStandardHelpOptions = true,
-    description = "Run the whole platform in one JVM against the configured PostgreSQL; prints the gateway URL.")
+@Command(
+    name = "local",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the whole platform in one JVM against the configured PostgreSQL; prints the gateway URL.")
 public final class LocalCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", description = "Data directory (default ./data; key data-dir).")
@@ -19,21 +22,33 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--config", description = "YAML configuration file.")
   Path configFile;
 
-  @Option(names = "--port", description = "Gateway port (key gateway.port, default 8080; 0 = free port).")
+  @Option(
+      names = "--port",
+      description = "Gateway port (key gateway.port, default 8080; 0 = free port).")
   Integer port;
 
   @Override
   public Integer call() throws Exception {
-    LocalConfig config = LocalConfig.from(Settings.load(
-        configFile, System.getenv(), LocalConfig.flags(dataDir, port), LocalConfig.KEYS));
+    LocalConfig config =
+        LocalConfig.from(
+            Settings.load(
+                configFile, System.getenv(), LocalConfig.flags(dataDir, port), LocalConfig.KEYS));
     LocalPlatform platform = LocalPlatform.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      platform.close();
-      stopped.countDown();
-    }, "ragstream-shutdown"));
-    System.out.println("ragstream local: gateway at " + platform.gatewayUrl()
-        + " (data in " + config.dataDir() + "; Ctrl-C to stop)");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  platform.close();
+                  stopped.countDown();
+                },
+                "ragstream-shutdown"));
+    System.out.println(
+        "ragstream local: gateway at "
+            + platform.gatewayUrl()
+            + " (data in "
+            + config.dataDir()
+            + "; Ctrl-C to stop)");
     System.out.flush();
     stopped.await();
     return 0;

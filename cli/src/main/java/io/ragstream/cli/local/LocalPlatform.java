@@ -1,17 +1,16 @@
 package io.ragstream.cli.local;
 
+import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.embedding.Embedders;
-import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.gateway.GatewayConfig;
-import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.gateway.GatewayVerticle;
-import io.vertx.core.Vertx;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
+import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
 import io.ragstream.ingest.normalize.NormalizerConfig;
 import io.ragstream.localkafka.EmbeddedKafkaBroker;
@@ -20,6 +19,7 @@ import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
 import io.ragstream.store.lucene.LuceneStoreOptions;
 import io.ragstream.store.lucene.LuceneVectorStore;
+import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole platform in one JVM: embedded Kafka (unless an external one is configured), the
- * Kafka Streams normalizer, the Flink indexing job on a MiniCluster, the Debezium source and the
- * Vert.x gateway over a Lucene index shared with the job.
+ * The whole platform in one JVM: embedded Kafka (unless an external one is configured), the Kafka
+ * Streams normalizer, the Flink indexing job on a MiniCluster, the Debezium source and the Vert.x
+ * gateway over a Lucene index shared with the job.
  *
  * <p>Start order is downstream first (broker, topics, normalizer, indexing job, gateway) and the
  * source last, so nothing waits on a missing consumer; {@link #close()} stops in reverse. Ready
@@ -81,17 +80,20 @@ public final class LocalPlatform implements AutoCloseable {
   private void startAll() throws Exception {
     Files.createDirectories(config.dataDir());
     if (config.kafkaBootstrapServers() == null) {
-      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-          config.dataDir().resolve("kafka"), config.kafkaPort(), Duration.ofSeconds(90));
+      EmbeddedKafkaBroker broker =
+          EmbeddedKafkaBroker.start(
+              config.dataDir().resolve("kafka"), config.kafkaPort(), Duration.ofSeconds(90));
       closeables.push(broker);
       bootstrapServers = broker.bootstrapServers();
     } else {
       bootstrapServers = config.kafkaBootstrapServers();
     }
-    normalizerConfig = NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
-        .topicPrefix(config.source().topicPrefix())
-        .partitions(config.parallelism())
-        .build(); // the normalizer creates its input topics, ragstream.changes (compacted) and the DLQ
+    normalizerConfig =
+        NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
+            .topicPrefix(config.source().topicPrefix())
+            .partitions(config.parallelism())
+            .build(); // the normalizer creates its input topics, ragstream.changes (compacted) and
+    // the DLQ
 
     ChangeNormalizerRunner normalizer = new ChangeNormalizerRunner(normalizerConfig);
     closeables.push(normalizer);
@@ -101,26 +103,40 @@ public final class LocalPlatform implements AutoCloseable {
     store = LuceneVectorStore.open(indexDir, LuceneStoreOptions.defaults());
     closeables.push(store);
 
-    DocumentIndexingJob indexing = DocumentIndexingJob.builder()
-        .source(DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
-        .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
-        .store(Components.luceneStore(indexDir))
-        .embedder(Components.embedder(config.embedder()))
-        .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
-        .parallelism(config.parallelism())
-        .build();
-    job = LocalFlinkRunner.start(indexing, config.dataDir().resolve("flink-checkpoints"),
-        config.checkpointInterval(), config.parallelism());
+    DocumentIndexingJob indexing =
+        DocumentIndexingJob.builder()
+            .source(
+                DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
+            .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
+            .store(Components.luceneStore(indexDir))
+            .embedder(Components.embedder(config.embedder()))
+            .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
+            .parallelism(config.parallelism())
+            .build();
+    job =
+        LocalFlinkRunner.start(
+            indexing,
+            config.dataDir().resolve("flink-checkpoints"),
+            config.checkpointInterval(),
+            config.parallelism());
     closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
 
     Embedder queryEmbedder = Embedders.create(config.embedder());
     closeables.push(queryEmbedder);
     Vertx vertx = Vertx.vertx();
-    closeables.push(() -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
-    gateway = new GatewayVerticle(
-        GatewayConfig.defaults().withHost(config.gatewayHost()).withPort(config.gatewayPort()),
-        queryEmbedder, store, ready::get);
-    vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    closeables.push(
+        () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    gateway =
+        new GatewayVerticle(
+            GatewayConfig.defaults().withHost(config.gatewayHost()).withPort(config.gatewayPort()),
+            queryEmbedder,
+            store,
+            ready::get);
+    vertx
+        .deployVerticle(gateway)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
 
     createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
@@ -129,13 +145,16 @@ public final class LocalPlatform implements AutoCloseable {
     closeables.push(cdc);
     cdc.start();
 
-    ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "ragstream-readiness");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService monitor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "ragstream-readiness");
+              t.setDaemon(true);
+              return t;
+            });
     closeables.push(monitor::shutdownNow);
-    Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     closeables.push(admin);
     monitor.scheduleWithFixedDelay(() -> checkReady(admin), 1, 1, TimeUnit.SECONDS);
   }
@@ -147,8 +166,9 @@ public final class LocalPlatform implements AutoCloseable {
    */
   private void createMissingDefaultTables() throws java.sql.SQLException {
     var source = config.source();
-    try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-        source.jdbcUrl(), source.user(), source.password().reveal())) {
+    try (java.sql.Connection db =
+        java.sql.DriverManager.getConnection(
+            source.jdbcUrl(), source.user(), source.password().reveal())) {
       for (TableMapping t : source.tables()) {
         if (t.equals(TableMapping.forTable(t.schema(), t.table()))) {
           new SourceTable(t.schema(), t.table()).createIfMissing(db);
@@ -159,10 +179,13 @@ public final class LocalPlatform implements AutoCloseable {
 
   private void checkReady(Admin admin) {
     try {
-      boolean now = cdc.snapshotCompleted().isDone()
-          && !cdc.snapshotCompleted().isCompletedExceptionally()
-          && ConsumerLag.of(admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics()) == 0
-          && ConsumerLag.of(admin, INDEXER_GROUP, List.of(Topics.CHANGES)) == 0;
+      boolean now =
+          cdc.snapshotCompleted().isDone()
+              && !cdc.snapshotCompleted().isCompletedExceptionally()
+              && ConsumerLag.of(
+                      admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics())
+                  == 0
+              && ConsumerLag.of(admin, INDEXER_GROUP, List.of(Topics.CHANGES)) == 0;
       if (now != ready.getAndSet(now)) {
         LOG.info("Platform {}", now ? "ready: the index has caught up" : "catching up");
       }

@@ -6,12 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.Settings;
 import io.ragstream.core.model.Topics;
+import io.ragstream.core.port.Embedder;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.embedding.Embedders;
-import io.ragstream.core.port.Embedder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,15 +42,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The main job end to end on real parts: the PostgreSQL server on this machine, Debezium, an
- * in-JVM KRaft broker, Kafka Streams, Flink's MiniCluster, the ONNX model, Lucene and the gateway.
- * The tests share one platform and run in order; the restart test stops and starts it.
+ * The main job end to end on real parts: the PostgreSQL server on this machine, Debezium, an in-JVM
+ * KRaft broker, Kafka Streams, Flink's MiniCluster, the ONNX model, Lucene and the gateway. The
+ * tests share one platform and run in order; the restart test stops and starts it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalPlatformIT {
-  private static final String JDBC = System.getProperty(
-      "ragstream.it.jdbcUrl", "jdbc:postgresql://127.0.0.1:5432/postgres");
+  private static final String JDBC =
+      System.getProperty("ragstream.it.jdbcUrl", "jdbc:postgresql://127.0.0.1:5432/postgres");
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir static Path dataDir;
@@ -68,11 +68,16 @@ class LocalPlatformIT {
   void start() throws Exception {
     db = DriverManager.getConnection(JDBC, "postgres", "");
     try (Statement s = db.createStatement()) {
-      s.execute("create table public." + table
-          + " (id text primary key, title text, body text, tenant text, acl text[], updated_at timestamptz)");
+      s.execute(
+          "create table public."
+              + table
+              + " (id text primary key, title text, body text, tenant text, acl text[], updated_at timestamptz)");
     }
     // Rows present before the first start: captured by the initial snapshot.
-    upsert("snap-1", "Snapshot row", "Photosynthesis converts light energy into chemical energy in chloroplasts.");
+    upsert(
+        "snap-1",
+        "Snapshot row",
+        "Photosynthesis converts light energy into chemical energy in chloroplasts.");
     Map<String, String> flags = new HashMap<>();
     flags.put("data-dir", dataDir.toString());
     flags.put("source.jdbc-url", JDBC);
@@ -92,7 +97,10 @@ class LocalPlatformIT {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
     try (Statement s = db.createStatement()) {
-      s.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '" + slot + "' and not active");
+      s.execute(
+          "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '"
+              + slot
+              + "' and not active");
       s.execute("drop publication if exists " + publication);
       s.execute("drop table if exists public." + table);
     }
@@ -103,10 +111,15 @@ class LocalPlatformIT {
   @Order(1)
   void snapshotRowsAndInsertsBecomeSearchable() throws Exception {
     awaitChunks("snap-1", 1);
-    upsert("ins-1", "Volcanoes", "Basaltic lava flows from shield volcanoes such as Mauna Loa in Hawaii.");
+    upsert(
+        "ins-1",
+        "Volcanoes",
+        "Basaltic lava flows from shield volcanoes such as Mauna Loa in Hawaii.");
     awaitChunks("ins-1", 1);
-    assertThat(top("shield volcano lava Hawaii", SearchMode.HYBRID).documentId()).isEqualTo(id("ins-1"));
-    assertThat(top("chloroplast light energy", SearchMode.DENSE).documentId()).isEqualTo(id("snap-1"));
+    assertThat(top("shield volcano lava Hawaii", SearchMode.HYBRID).documentId())
+        .isEqualTo(id("ins-1"));
+    assertThat(top("chloroplast light energy", SearchMode.DENSE).documentId())
+        .isEqualTo(id("snap-1"));
     await().atMost(WAIT).until(platform::ready);
   }
 
@@ -114,7 +127,9 @@ class LocalPlatformIT {
   @Order(2)
   void updateReplacesOldChunks() throws Exception {
     upsert("ins-1", "Volcanoes", "Glaciers carve U-shaped valleys in the Alps during ice ages.");
-    await().atMost(WAIT).until(() -> chunks("ins-1").stream().anyMatch(h -> h.text().contains("Glaciers")));
+    await()
+        .atMost(WAIT)
+        .until(() -> chunks("ins-1").stream().anyMatch(h -> h.text().contains("Glaciers")));
     assertThat(chunks("ins-1")).hasSize(1).noneMatch(h -> h.text().contains("Basaltic"));
     assertThat(bm25("Basaltic Mauna Loa")).noneMatch(h -> h.documentId().equals(id("ins-1")));
   }
@@ -157,19 +172,30 @@ class LocalPlatformIT {
   @Order(6)
   void malformedRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() throws Exception {
     String rawTopic = "it" + suffix + ".public." + table;
-    try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers()),
-        new StringSerializer(), new StringSerializer())) {
+    try (var producer =
+        new KafkaProducer<>(
+            Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers()),
+            new StringSerializer(),
+            new StringSerializer())) {
       producer.send(new ProducerRecord<>(rawTopic, "{\"id\":\"x\"}", "{not json")).get();
       producer.send(new ProducerRecord<>(Topics.CHANGES, "pg:bad", "{\"op\":\"UPSERT\"}")).get();
     }
-    upsert("after-bad", "Still flowing", "Honeybees communicate the direction of food with a waggle dance.");
+    upsert(
+        "after-bad",
+        "Still flowing",
+        "Honeybees communicate the direction of food with a waggle dance.");
     awaitChunks("after-bad", 1);
     List<ConsumerRecord<byte[], byte[]>> dead = readDlq(2);
     assertThat(dead).hasSize(2);
-    assertThat(dead).allSatisfy(r ->
-        assertThat(r.headers().lastHeader(Topics.DLQ_HEADER_REASON)).isNotNull());
-    assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.DLQ_HEADER_STAGE).value(), StandardCharsets.UTF_8))
+    assertThat(dead)
+        .allSatisfy(r -> assertThat(r.headers().lastHeader(Topics.DLQ_HEADER_REASON)).isNotNull());
+    assertThat(dead)
+        .extracting(
+            r ->
+                new String(
+                    r.headers().lastHeader(Topics.DLQ_HEADER_STAGE).value(),
+                    StandardCharsets.UTF_8))
         .containsExactlyInAnyOrder("normalizer", "indexer");
   }
 
@@ -186,7 +212,8 @@ class LocalPlatformIT {
     awaitChunks("while-down", 1);
     await().atMost(WAIT).until(platform::ready);
     assertThat(platform.cdc().recordsWritten())
-        .as("only the change made while stopped is captured, no new snapshot").isEqualTo(1);
+        .as("only the change made while stopped is captured, no new snapshot")
+        .isEqualTo(1);
     before.put(id("while-down"), 1);
     assertThat(chunkCounts()).isEqualTo(before);
     assertThat(platform.store().stats().points()).isEqualTo(pointsBefore + 1);
@@ -199,9 +226,12 @@ class LocalPlatformIT {
   }
 
   private void upsert(String id, String title, String body) throws Exception {
-    try (PreparedStatement s = db.prepareStatement("insert into public." + table
-        + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, 'public', '{public}', now())"
-        + " on conflict (id) do update set title = excluded.title, body = excluded.body, updated_at = now()")) {
+    try (PreparedStatement s =
+        db.prepareStatement(
+            "insert into public."
+                + table
+                + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, 'public', '{public}', now())"
+                + " on conflict (id) do update set title = excluded.title, body = excluded.body, updated_at = now()")) {
       s.setString(1, id);
       s.setString(2, title);
       s.setString(3, body);
@@ -218,14 +248,30 @@ class LocalPlatformIT {
   /** Every chunk of a document: a dense search over the whole (small) index, filtered by id. */
   private List<SearchHit> chunks(String key) {
     float[] v = queries.embedQuery("anything");
-    return platform.store().search(new SearchRequest("anything", v, SearchRequest.MAX_K, SearchMode.DENSE, SearchFilter.NONE, false))
-        .stream().filter(h -> h.documentId().equals(id(key))).toList();
+    return platform
+        .store()
+        .search(
+            new SearchRequest(
+                "anything", v, SearchRequest.MAX_K, SearchMode.DENSE, SearchFilter.NONE, false))
+        .stream()
+        .filter(h -> h.documentId().equals(id(key)))
+        .toList();
   }
 
   private Map<String, Integer> chunkCounts() {
     float[] v = queries.embedQuery("anything");
     Map<String, Integer> counts = new HashMap<>();
-    for (SearchHit h : platform.store().search(new SearchRequest("anything", v, SearchRequest.MAX_K, SearchMode.DENSE, SearchFilter.NONE, false))) {
+    for (SearchHit h :
+        platform
+            .store()
+            .search(
+                new SearchRequest(
+                    "anything",
+                    v,
+                    SearchRequest.MAX_K,
+                    SearchMode.DENSE,
+                    SearchFilter.NONE,
+                    false))) {
       counts.merge(h.documentId(), 1, Integer::sum);
     }
     return counts;
@@ -236,32 +282,61 @@ class LocalPlatformIT {
   }
 
   private List<SearchHit> bm25(String q) {
-    return platform.store().search(new SearchRequest(q, null, 10, SearchMode.BM25, SearchFilter.NONE, false));
+    return platform
+        .store()
+        .search(new SearchRequest(q, null, 10, SearchMode.BM25, SearchFilter.NONE, false));
   }
 
   private SearchHit top(String q, SearchMode mode) {
-    return platform.store().search(new SearchRequest(q, queries.embedQuery(q), 1, mode, SearchFilter.NONE, true)).get(0);
+    return platform
+        .store()
+        .search(new SearchRequest(q, queries.embedQuery(q), 1, mode, SearchFilter.NONE, true))
+        .get(0);
   }
 
   private List<ConsumerRecord<byte[], byte[]>> readDlq(int expected) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "it-dlq-" + suffix,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "it-dlq-" + suffix,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(Topics.DLQ));
-      await().atMost(WAIT).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-        return out.size() >= expected;
-      });
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                return out.size() >= expected;
+              });
     }
     return out;
   }
 
   private static String longText(int words, long seed) {
-    String[] vocab = {"ocean", "current", "salinity", "temperature", "gradient", "plankton", "upwelling",
-        "nutrient", "coastal", "thermocline", "density", "circulation", "wind", "surface", "deep"};
+    String[] vocab = {
+      "ocean",
+      "current",
+      "salinity",
+      "temperature",
+      "gradient",
+      "plankton",
+      "upwelling",
+      "nutrient",
+      "coastal",
+      "thermocline",
+      "density",
+      "circulation",
+      "wind",
+      "surface",
+      "deep"
+    };
     Random r = new Random(seed);
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < words; i++) {

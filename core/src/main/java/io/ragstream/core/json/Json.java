@@ -40,8 +40,8 @@ public final class Json {
   /**
    * Parses a {@link DocumentChange} from UTF-8 JSON.
    *
-   * @throws IllegalArgumentException naming what is wrong when the JSON is malformed or violates the
-   *     contract (for example a blank documentId)
+   * @throws IllegalArgumentException naming what is wrong when the JSON is malformed or violates
+   *     the contract (for example a blank documentId)
    */
   public static DocumentChange readChange(byte[] json) {
     try {

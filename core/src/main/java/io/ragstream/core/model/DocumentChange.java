@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The canonical change event on {@code ragstream.changes} (JSON, Kafka key = {@link #documentId()}).
+ * The canonical change event on {@code ragstream.changes} (JSON, Kafka key = {@link
+ * #documentId()}).
  *
  * <p>Contract (docs/contracts.md): {@code op} UPSERT or DELETE; {@code version} increases with
  * commit order per source row (PostgreSQL: the LSN of the change event); times are epoch
@@ -13,17 +14,17 @@ import java.util.Objects;
  * and its acl empty. A primary-key change is a DELETE of the old id followed by an UPSERT of the
  * new one.
  *
- * @param op          UPSERT or DELETE
- * @param documentId  source-qualified id, e.g. {@code pg:public.documents:42}; never blank
- * @param version     per-row monotonic version (PostgreSQL LSN), {@code >= 0}
+ * @param op UPSERT or DELETE
+ * @param documentId source-qualified id, e.g. {@code pg:public.documents:42}; never blank
+ * @param version per-row monotonic version (PostgreSQL LSN), {@code >= 0}
  * @param committedAt source commit time, epoch ms ({@code >= 0}, 0 when the source gives none)
- * @param capturedAt  time the change was captured by the connector, epoch ms
- * @param title       title text, may be null
- * @param body        body text, may be null (an UPSERT with null title and body indexes no chunk)
- * @param tenant      tenant of the row, may be null
- * @param acl         principals allowed to read the document; never null (empty = nobody)
- * @param metadata    extra mapped columns as strings; never null
- * @param source      where the change came from; never null
+ * @param capturedAt time the change was captured by the connector, epoch ms
+ * @param title title text, may be null
+ * @param body body text, may be null (an UPSERT with null title and body indexes no chunk)
+ * @param tenant tenant of the row, may be null
+ * @param acl principals allowed to read the document; never null (empty = nobody)
+ * @param metadata extra mapped columns as strings; never null
+ * @param source where the change came from; never null
  */
 public record DocumentChange(
     Op op,
@@ -64,8 +65,17 @@ public record DocumentChange(
   public static DocumentChange delete(
       String documentId, long version, long committedAt, long capturedAt, SourceInfo source) {
     return new DocumentChange(
-        Op.DELETE, documentId, version, committedAt, capturedAt, null, null, null, List.of(),
-        Map.of(), source);
+        Op.DELETE,
+        documentId,
+        version,
+        committedAt,
+        capturedAt,
+        null,
+        null,
+        null,
+        List.of(),
+        Map.of(),
+        source);
   }
 
   /** The text that is chunked and embedded: the body (the title is embedded with each chunk). */

@@ -22,12 +22,12 @@ import java.util.List;
  *       are removed.
  *   <li>A delete removes every point and leaves a versioned tombstone, so a late older upsert
  *       cannot resurrect the document.
- *   <li>Changes are visible to {@link #search} when {@code apply} returns (read-your-writes in
- *       one JVM); {@link #flush()} makes them durable.
+ *   <li>Changes are visible to {@link #search} when {@code apply} returns (read-your-writes in one
+ *       JVM); {@link #flush()} makes them durable.
  * </ul>
  *
- * <p>Thread-safety: {@code apply} and {@code flush} may be called from several threads;
- * {@code search} may run concurrently with them. All methods block. They throw {@link
+ * <p>Thread-safety: {@code apply} and {@code flush} may be called from several threads; {@code
+ * search} may run concurrently with them. All methods block. They throw {@link
  * io.ragstream.core.error.StoreException} (retriable or not, see its subclasses).
  */
 public interface VectorStore extends AutoCloseable {

@@ -17,8 +17,8 @@ public sealed interface DocumentUpdate
   long committedAt();
 
   /**
-   * Replaces all points of the document with {@code points} (which may be empty: a document with
-   * no text keeps its version but has no chunk).
+   * Replaces all points of the document with {@code points} (which may be empty: a document with no
+   * text keeps its version but has no chunk).
    */
   record Upsert(
       String documentId,

@@ -30,7 +30,8 @@ public record Point(
     Objects.requireNonNull(vector, "vector");
     Objects.requireNonNull(embedder, "embedder");
     if (chunkIndex < 0 || chunkIndex >= chunkCount) {
-      throw new IllegalArgumentException("chunkIndex " + chunkIndex + " not in [0," + chunkCount + ")");
+      throw new IllegalArgumentException(
+          "chunkIndex " + chunkIndex + " not in [0," + chunkCount + ")");
     }
   }
 }

@@ -13,13 +13,19 @@ import java.util.Objects;
  * @param collapseDocuments when true, return each document at most once, ranked by its best chunk
  */
 public record SearchRequest(
-    String text, float[] vector, int k, SearchMode mode, SearchFilter filter,
+    String text,
+    float[] vector,
+    int k,
+    SearchMode mode,
+    SearchFilter filter,
     boolean collapseDocuments) {
   public static final int MAX_K = 1000;
 
   public SearchRequest {
-    if (text == null || text.isBlank()) throw new IllegalArgumentException("query text must not be blank");
-    if (k < 1 || k > MAX_K) throw new IllegalArgumentException("k must be in [1," + MAX_K + "], was " + k);
+    if (text == null || text.isBlank())
+      throw new IllegalArgumentException("query text must not be blank");
+    if (k < 1 || k > MAX_K)
+      throw new IllegalArgumentException("k must be in [1," + MAX_K + "], was " + k);
     Objects.requireNonNull(mode, "mode");
     if (mode != SearchMode.BM25 && vector == null) {
       throw new IllegalArgumentException(mode + " search needs a query vector");

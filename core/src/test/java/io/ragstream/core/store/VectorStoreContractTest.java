@@ -72,18 +72,25 @@ public abstract class VectorStoreContractTest {
   void upsertedPointsAreSearchableByDenseVectorWithCosineScores() {
     ApplyResult first =
         store.apply(
-            upsert("doc-a", 1, 1_000, attrs("Fox facts", "acme", "everyone"),
+            upsert(
+                "doc-a",
+                1,
+                1_000,
+                attrs("Fox facts", "acme", "everyone"),
                 chunk("the quick brown fox", axis(0)),
                 chunk("jumps over the lazy dog", axis(1))));
     store.apply(
-        upsert("doc-b", 1, 2_000, attrs("Physics", "acme", "everyone"),
+        upsert(
+            "doc-b",
+            1,
+            2_000,
+            attrs("Physics", "acme", "everyone"),
             chunk("quantum chromodynamics on a lattice", mix(1, 2, 0.5))));
 
     assertThat(first).isEqualTo(new ApplyResult.Applied(2, 0));
     List<SearchHit> hits = dense(axis(1), 3);
     assertThat(pointIds(hits))
-        .containsExactly(
-            PointId.of("doc-a", 1), PointId.of("doc-b", 0), PointId.of("doc-a", 0));
+        .containsExactly(PointId.of("doc-a", 1), PointId.of("doc-b", 0), PointId.of("doc-a", 0));
     assertThat(hits.get(0).score()).isCloseTo(1.0, within(1e-4));
     assertThat(hits.get(1).score()).isCloseTo(0.5, within(1e-4));
     assertThat(hits.get(2).score()).isCloseTo(0.0, within(1e-4));
@@ -100,11 +107,19 @@ public abstract class VectorStoreContractTest {
   @Test
   void upsertedPointsAreSearchableByBm25OverTitleAndText() {
     store.apply(
-        upsert("doc-a", 1, 1_000, attrs("Fox facts", "acme", "everyone"),
+        upsert(
+            "doc-a",
+            1,
+            1_000,
+            attrs("Fox facts", "acme", "everyone"),
             chunk("the quick brown fox", axis(0)),
             chunk("jumps over the lazy dog", axis(1))));
     store.apply(
-        upsert("doc-b", 1, 1_000, attrs("Physics", "acme", "everyone"),
+        upsert(
+            "doc-b",
+            1,
+            1_000,
+            attrs("Physics", "acme", "everyone"),
             chunk("quantum chromodynamics on a lattice", axis(2))));
 
     List<SearchHit> lattice = bm25("lattice", 10);
@@ -123,8 +138,12 @@ public abstract class VectorStoreContractTest {
     // Dense order for axis(0): y, x, w1, w2, z. BM25 order for "fusion": z, x.
     store.apply(upsert("y", 1, 1, PUBLIC, chunk("plain words without the term", axis(0))));
     store.apply(
-        upsert("x", 1, 1, PUBLIC, chunk("fusion of rankings with several other words",
-            mix(0, 1, 0.9))));
+        upsert(
+            "x",
+            1,
+            1,
+            PUBLIC,
+            chunk("fusion of rankings with several other words", mix(0, 1, 0.9))));
     store.apply(upsert("w1", 1, 1, PUBLIC, chunk("filler one", mix(0, 1, 0.8))));
     store.apply(upsert("w2", 1, 1, PUBLIC, chunk("filler two", mix(0, 1, 0.7))));
     store.apply(upsert("z", 1, 1, PUBLIC, chunk("fusion fusion fusion", mix(0, 1, 0.1))));
@@ -145,8 +164,13 @@ public abstract class VectorStoreContractTest {
   @Test
   void replayingTheSameUpsertIsIdempotent() {
     DocumentUpdate.Upsert update =
-        upsert("doc-a", 3, 1_000, PUBLIC,
-            chunk("the quick brown fox", axis(0)), chunk("the lazy dog", axis(1)));
+        upsert(
+            "doc-a",
+            3,
+            1_000,
+            PUBLIC,
+            chunk("the quick brown fox", axis(0)),
+            chunk("the lazy dog", axis(1)));
     store.apply(upsert("doc-b", 1, 1_000, PUBLIC, chunk("a fox den", mix(0, 2, 0.6))));
     assertThat(store.apply(update)).isEqualTo(new ApplyResult.Applied(2, 0));
     IndexStats statsBefore = store.stats();
@@ -175,10 +199,13 @@ public abstract class VectorStoreContractTest {
     assertThat(bm25("beta", 10)).isEmpty();
     assertThat(bm25("gamma", 10)).isEmpty();
     List<SearchHit> alpha = bm25("alpha", 10);
-    assertThat(alpha).singleElement().satisfies(hit -> {
-      assertThat(hit.version()).isEqualTo(5);
-      assertThat(hit.committedAt()).isEqualTo(1_000);
-    });
+    assertThat(alpha)
+        .singleElement()
+        .satisfies(
+            hit -> {
+              assertThat(hit.version()).isEqualTo(5);
+              assertThat(hit.committedAt()).isEqualTo(1_000);
+            });
   }
 
   @Test
@@ -194,8 +221,13 @@ public abstract class VectorStoreContractTest {
   @Test
   void upsertWithFewerChunksRemovesTheSurplusChunks() {
     store.apply(
-        upsert("doc-a", 1, 1_000, PUBLIC,
-            chunk("one apple", axis(0)), chunk("two banana", axis(1)),
+        upsert(
+            "doc-a",
+            1,
+            1_000,
+            PUBLIC,
+            chunk("one apple", axis(0)),
+            chunk("two banana", axis(1)),
             chunk("three cherry", axis(2))));
 
     ApplyResult result =
@@ -206,11 +238,14 @@ public abstract class VectorStoreContractTest {
     assertThat(bm25("banana", 10)).isEmpty();
     assertThat(bm25("cherry", 10)).isEmpty();
     List<SearchHit> all = dense(axis(2), 10);
-    assertThat(all).singleElement().satisfies(hit -> {
-      assertThat(hit.pointId()).isEqualTo(PointId.of("doc-a", 0));
-      assertThat(hit.text()).isEqualTo("one apricot");
-      assertThat(hit.version()).isEqualTo(2);
-    });
+    assertThat(all)
+        .singleElement()
+        .satisfies(
+            hit -> {
+              assertThat(hit.pointId()).isEqualTo(PointId.of("doc-a", 0));
+              assertThat(hit.text()).isEqualTo("one apricot");
+              assertThat(hit.version()).isEqualTo(2);
+            });
   }
 
   @Test
@@ -234,8 +269,13 @@ public abstract class VectorStoreContractTest {
   @Test
   void deleteRemovesEveryPointAndLeavesATombstone() {
     store.apply(
-        upsert("doc-a", 2, 1_000, PUBLIC,
-            chunk("doomed words", axis(0)), chunk("more doomed words", axis(1))));
+        upsert(
+            "doc-a",
+            2,
+            1_000,
+            PUBLIC,
+            chunk("doomed words", axis(0)),
+            chunk("more doomed words", axis(1))));
     store.apply(upsert("doc-b", 1, 1_000, PUBLIC, chunk("survivor", mix(0, 2, 0.5))));
 
     assertThat(store.apply(new DocumentUpdate.Delete("doc-a", 3, 2_000)))
@@ -273,7 +313,8 @@ public abstract class VectorStoreContractTest {
     assertThat(store.apply(upsert("doc-a", 4, 3_000, PUBLIC, chunk("phoenix rises", axis(1)))))
         .isEqualTo(new ApplyResult.Applied(1, 0));
 
-    assertThat(bm25("phoenix", 10)).singleElement()
+    assertThat(bm25("phoenix", 10))
+        .singleElement()
         .satisfies(hit -> assertThat(hit.version()).isEqualTo(4));
     assertThat(bm25("first", 10)).isEmpty();
     assertThat(store.version("doc-a")).isEqualTo(4);
@@ -311,11 +352,19 @@ public abstract class VectorStoreContractTest {
   @Test
   void updateAttributesChangesTenantAclAndTitleButKeepsTheVectors() {
     store.apply(
-        upsert("doc-a", 1, 1_000, attrs("Original heading", "acme", "alice"),
+        upsert(
+            "doc-a",
+            1,
+            1_000,
+            attrs("Original heading", "acme", "alice"),
             chunk("apples grow on trees", mix(0, 1, 0.9)),
             chunk("pears grow too", mix(0, 2, 0.6))));
     store.apply(
-        upsert("doc-b", 1, 1_000, attrs("Other", "acme", "alice"),
+        upsert(
+            "doc-b",
+            1,
+            1_000,
+            attrs("Other", "acme", "alice"),
             chunk("bananas are yellow", mix(0, 3, 0.8))));
     List<SearchHit> before = dense(axis(0), 10);
 
@@ -333,16 +382,33 @@ public abstract class VectorStoreContractTest {
     }
     assertThat(after.stream().filter(h -> h.documentId().equals("doc-a")))
         .hasSize(2)
-        .allSatisfy(hit -> {
-          assertThat(hit.title()).isEqualTo("Renamed heading");
-          assertThat(hit.version()).isEqualTo(2);
-          assertThat(hit.committedAt()).isEqualTo(2_000);
-        });
+        .allSatisfy(
+            hit -> {
+              assertThat(hit.title()).isEqualTo("Renamed heading");
+              assertThat(hit.version()).isEqualTo(2);
+              assertThat(hit.committedAt()).isEqualTo(2_000);
+            });
     assertThat(store.version("doc-a")).isEqualTo(2);
-    assertThat(documentIds(search(SearchMode.DENSE, "q", axis(0), 10,
-        new SearchFilter("acme", Set.of("alice")), false))).containsExactly("doc-b");
-    assertThat(documentIds(search(SearchMode.DENSE, "q", axis(0), 10,
-        new SearchFilter("globex", Set.of("bob")), false))).containsExactly("doc-a", "doc-a");
+    assertThat(
+            documentIds(
+                search(
+                    SearchMode.DENSE,
+                    "q",
+                    axis(0),
+                    10,
+                    new SearchFilter("acme", Set.of("alice")),
+                    false)))
+        .containsExactly("doc-b");
+    assertThat(
+            documentIds(
+                search(
+                    SearchMode.DENSE,
+                    "q",
+                    axis(0),
+                    10,
+                    new SearchFilter("globex", Set.of("bob")),
+                    false)))
+        .containsExactly("doc-a", "doc-a");
     assertThat(documentIds(bm25("renamed", 10))).containsExactly("doc-a", "doc-a");
     assertThat(bm25("original", 10)).isEmpty();
     assertThat(store.stats().points()).isEqualTo(3);
@@ -350,11 +416,13 @@ public abstract class VectorStoreContractTest {
 
   @Test
   void staleUpdateAttributesChangesNothing() {
-    store.apply(upsert("doc-a", 2, 1_000, attrs("Kept title", "acme", "alice"),
-        chunk("text", axis(0))));
+    store.apply(
+        upsert("doc-a", 2, 1_000, attrs("Kept title", "acme", "alice"), chunk("text", axis(0))));
 
-    assertThat(store.apply(new DocumentUpdate.UpdateAttributes(
-        "doc-a", 2, 2_000, attrs("Lost title", "acme", "alice"))))
+    assertThat(
+            store.apply(
+                new DocumentUpdate.UpdateAttributes(
+                    "doc-a", 2, 2_000, attrs("Lost title", "acme", "alice"))))
         .isEqualTo(new ApplyResult.Stale(2));
 
     assertThat(dense(axis(0), 1).get(0).title()).isEqualTo("Kept title");
@@ -362,38 +430,58 @@ public abstract class VectorStoreContractTest {
 
   @Test
   void updateAttributesOfUnknownOrDeletedDocumentChangesNothing() {
-    assertThat(store.apply(new DocumentUpdate.UpdateAttributes(
-        "never-seen", 1, 1_000, attrs("T", "acme", "alice"))))
+    assertThat(
+            store.apply(
+                new DocumentUpdate.UpdateAttributes(
+                    "never-seen", 1, 1_000, attrs("T", "acme", "alice"))))
         .isEqualTo(new ApplyResult.Applied(0, 0));
     assertThat(store.version("never-seen")).isEqualTo(-1);
 
     store.apply(upsert("doc-a", 1, 1_000, PUBLIC, chunk("erased words", axis(0))));
     store.apply(new DocumentUpdate.Delete("doc-a", 3, 2_000));
-    assertThat(store.apply(new DocumentUpdate.UpdateAttributes(
-        "doc-a", 4, 3_000, attrs("T", "acme", "alice"))))
+    assertThat(
+            store.apply(
+                new DocumentUpdate.UpdateAttributes(
+                    "doc-a", 4, 3_000, attrs("T", "acme", "alice"))))
         .isEqualTo(new ApplyResult.Applied(0, 0));
 
     assertThat(store.version("doc-a")).isEqualTo(3);
     assertThat(bm25("erased", 10)).isEmpty();
-    assertThat(store.stats()).satisfies(stats -> {
-      assertThat(stats.documents()).isZero();
-      assertThat(stats.points()).isZero();
-      assertThat(stats.tombstones()).isEqualTo(1);
-    });
+    assertThat(store.stats())
+        .satisfies(
+            stats -> {
+              assertThat(stats.documents()).isZero();
+              assertThat(stats.points()).isZero();
+              assertThat(stats.tombstones()).isEqualTo(1);
+            });
   }
 
   // ------------------------------------------------------------------ filters
 
   /** d1 acme [alice, eng]; d2 acme [bob]; d3 globex [alice]; d4 acme [] (no acl). */
   private void applyFilterFixture() {
-    store.apply(upsert("d1", 1, 1, attrs("Shared", "acme", "alice", "eng"),
-        chunk("shared report alpha", mix(0, 1, 0.9))));
-    store.apply(upsert("d2", 1, 1, attrs("Shared", "acme", "bob"),
-        chunk("shared report beta", mix(0, 1, 0.8))));
-    store.apply(upsert("d3", 1, 1, attrs("Shared", "globex", "alice"),
-        chunk("shared report gamma", mix(0, 1, 0.7))));
-    store.apply(upsert("d4", 1, 1, attrs("Shared", "acme"),
-        chunk("shared report delta", axis(0))));
+    store.apply(
+        upsert(
+            "d1",
+            1,
+            1,
+            attrs("Shared", "acme", "alice", "eng"),
+            chunk("shared report alpha", mix(0, 1, 0.9))));
+    store.apply(
+        upsert(
+            "d2",
+            1,
+            1,
+            attrs("Shared", "acme", "bob"),
+            chunk("shared report beta", mix(0, 1, 0.8))));
+    store.apply(
+        upsert(
+            "d3",
+            1,
+            1,
+            attrs("Shared", "globex", "alice"),
+            chunk("shared report gamma", mix(0, 1, 0.7))));
+    store.apply(upsert("d4", 1, 1, attrs("Shared", "acme"), chunk("shared report delta", axis(0))));
   }
 
   private Set<String> visibleDocuments(SearchMode mode, SearchFilter filter) {
@@ -443,8 +531,13 @@ public abstract class VectorStoreContractTest {
   @EnumSource(SearchMode.class)
   void noFilterSeesEveryChunk(SearchMode mode) {
     applyFilterFixture();
-    store.apply(upsert("d5", 1, 1, new DocumentAttributes(null, null, null, null),
-        chunk("shared report epsilon", mix(0, 1, 0.5))));
+    store.apply(
+        upsert(
+            "d5",
+            1,
+            1,
+            new DocumentAttributes(null, null, null, null),
+            chunk("shared report epsilon", mix(0, 1, 0.5))));
 
     assertThat(visibleDocuments(mode, SearchFilter.NONE))
         .containsExactlyInAnyOrder("d1", "d2", "d3", "d4", "d5");
@@ -454,15 +547,21 @@ public abstract class VectorStoreContractTest {
 
   @Test
   void collapseDocumentsReturnsEachDocumentOnceRankedByItsBestChunk() {
-    store.apply(upsert("A", 1, 1, PUBLIC,
-        chunk("a0", mix(0, 1, 0.9)), chunk("a1", axis(0)), chunk("a2", mix(0, 1, 0.8))));
+    store.apply(
+        upsert(
+            "A",
+            1,
+            1,
+            PUBLIC,
+            chunk("a0", mix(0, 1, 0.9)),
+            chunk("a1", axis(0)),
+            chunk("a2", mix(0, 1, 0.8))));
     store.apply(upsert("B", 1, 1, PUBLIC, chunk("b0", mix(0, 2, 0.95))));
     store.apply(upsert("C", 1, 1, PUBLIC, chunk("c0", mix(0, 3, 0.5))));
 
     assertThat(pointIds(dense(axis(0), 3)))
         .containsExactly(PointId.of("A", 1), PointId.of("B", 0), PointId.of("A", 0));
-    List<SearchHit> collapsed =
-        search(SearchMode.DENSE, "q", axis(0), 3, SearchFilter.NONE, true);
+    List<SearchHit> collapsed = search(SearchMode.DENSE, "q", axis(0), 3, SearchFilter.NONE, true);
     assertThat(pointIds(collapsed))
         .containsExactly(PointId.of("A", 1), PointId.of("B", 0), PointId.of("C", 0));
     assertThat(collapsed.get(0).score()).isCloseTo(1.0, within(1e-4));
@@ -523,7 +622,8 @@ public abstract class VectorStoreContractTest {
     for (int i = 0; i < 25; i++) {
       String id = "doc-" + i;
       store.apply(upsert(id, i + 1, i, PUBLIC, chunk("marker" + i + " words", axis(i % DIM))));
-      assertThat(bm25("marker" + i, 10)).singleElement()
+      assertThat(bm25("marker" + i, 10))
+          .singleElement()
           .satisfies(hit -> assertThat(hit.documentId()).isEqualTo(id));
       assertThat(store.version(id)).isEqualTo(i + 1);
       assertThat(store.stats().points()).isEqualTo(i + 1);
@@ -536,12 +636,24 @@ public abstract class VectorStoreContractTest {
 
   @Test
   void dataSurvivesCloseAndReopenAfterFlush() {
-    store.apply(upsert("A", 3, 5_000, attrs("Alpha", "acme", "alice"),
-        chunk("persistent apples", axis(0)), chunk("persistent pears", mix(0, 1, 0.5))));
-    store.apply(upsert("B", 1, 4_000, attrs("Beta", "acme", "alice"),
-        chunk("durable bananas", mix(0, 2, 0.7))));
-    store.apply(new DocumentUpdate.UpdateAttributes("B", 2, 6_000,
-        attrs("Renamed", "acme", "alice", "bob")));
+    store.apply(
+        upsert(
+            "A",
+            3,
+            5_000,
+            attrs("Alpha", "acme", "alice"),
+            chunk("persistent apples", axis(0)),
+            chunk("persistent pears", mix(0, 1, 0.5))));
+    store.apply(
+        upsert(
+            "B",
+            1,
+            4_000,
+            attrs("Beta", "acme", "alice"),
+            chunk("durable bananas", mix(0, 2, 0.7))));
+    store.apply(
+        new DocumentUpdate.UpdateAttributes(
+            "B", 2, 6_000, attrs("Renamed", "acme", "alice", "bob")));
     store.apply(upsert("C", 8, 1_000, PUBLIC, chunk("soon deleted", axis(3))));
     store.apply(new DocumentUpdate.Delete("C", 9, 7_000));
     store.flush();
@@ -561,12 +673,21 @@ public abstract class VectorStoreContractTest {
     assertThat(store.version("C")).isEqualTo(9);
     List<SearchHit> denseAfter = dense(axis(0), 10);
     assertThat(pointIds(denseAfter)).isEqualTo(pointIds(denseBefore));
-    assertThat(denseAfter).extracting(SearchHit::title)
+    assertThat(denseAfter)
+        .extracting(SearchHit::title)
         .isEqualTo(denseBefore.stream().map(SearchHit::title).collect(Collectors.toList()))
         .contains("Renamed");
     assertThat(pointIds(bm25("persistent", 10))).isEqualTo(pointIds(bm25Before)).hasSize(2);
-    assertThat(documentIds(search(SearchMode.DENSE, "q", axis(0), 10,
-        new SearchFilter("acme", Set.of("bob")), false))).containsExactly("B");
+    assertThat(
+            documentIds(
+                search(
+                    SearchMode.DENSE,
+                    "q",
+                    axis(0),
+                    10,
+                    new SearchFilter("acme", Set.of("bob")),
+                    false)))
+        .containsExactly("B");
     // The version guard and the tombstone survive too.
     assertThat(store.apply(upsert("C", 8, 1_000, PUBLIC, chunk("soon deleted", axis(3)))))
         .isEqualTo(new ApplyResult.Stale(9));
@@ -595,18 +716,33 @@ public abstract class VectorStoreContractTest {
    * ids ({@link PointId#of}) and offsets as if the chunks were joined by one space.
    */
   protected static DocumentUpdate.Upsert upsert(
-      String documentId, long version, long committedAt, DocumentAttributes attributes,
+      String documentId,
+      long version,
+      long committedAt,
+      DocumentAttributes attributes,
       ChunkSpec... chunks) {
     List<Point> points = new ArrayList<>();
     int offset = 0;
     for (int i = 0; i < chunks.length; i++) {
       String text = chunks[i].text();
-      points.add(new Point(PointId.of(documentId, i), i, chunks.length, text, offset,
-          offset + text.length(), chunks[i].vector(), EMBEDDER));
+      points.add(
+          new Point(
+              PointId.of(documentId, i),
+              i,
+              chunks.length,
+              text,
+              offset,
+              offset + text.length(),
+              chunks[i].vector(),
+              EMBEDDER));
       offset += text.length() + 1;
     }
-    String hash = "hash:" + Arrays.stream(chunks).map(ChunkSpec::text)
-        .collect(Collectors.joining(" ")).hashCode();
+    String hash =
+        "hash:"
+            + Arrays.stream(chunks)
+                .map(ChunkSpec::text)
+                .collect(Collectors.joining(" "))
+                .hashCode();
     return new DocumentUpdate.Upsert(documentId, version, committedAt, attributes, hash, points);
   }
 
@@ -638,8 +774,7 @@ public abstract class VectorStoreContractTest {
   }
 
   protected List<SearchHit> search(
-      SearchMode mode, String text, float[] vector, int k, SearchFilter filter,
-      boolean collapse) {
+      SearchMode mode, String text, float[] vector, int k, SearchFilter filter, boolean collapse) {
     return store.search(new SearchRequest(text, vector, k, mode, filter, collapse));
   }
 

@@ -5,7 +5,7 @@ package io.ragstream.ingest.cdc;
  * value exactly as Debezium's JSON converter wrote them (schemas disabled).
  *
  * @param topic destination topic, {@code <topicPrefix>.<schema>.<table>}; never blank
- * @param key   JSON object of the primary-key columns, e.g. {@code {"id":"42"}}; null for events
+ * @param key JSON object of the primary-key columns, e.g. {@code {"id":"42"}}; null for events
  *     without a key (e.g. a truncate)
  * @param value the Debezium envelope JSON ({@code before, after, source, op, ts_ms}); null for the
  *     tombstone that follows a delete

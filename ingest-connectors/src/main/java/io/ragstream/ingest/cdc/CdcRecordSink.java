@@ -18,10 +18,9 @@ public interface CdcRecordSink extends AutoCloseable {
    * Stores {@code batch} in order and waits until all of it is acknowledged.
    *
    * @param batch records in source order; may be empty
-   * @throws InterruptedException if interrupted while waiting; nothing is known about which
-   *     records were stored
-   * @throws io.ragstream.core.error.RetriableException when the store timed out or was
-   *     unavailable
+   * @throws InterruptedException if interrupted while waiting; nothing is known about which records
+   *     were stored
+   * @throws io.ragstream.core.error.RetriableException when the store timed out or was unavailable
    * @throws io.ragstream.core.error.RagstreamException when a record was rejected for good
    */
   void write(List<CdcRecord> batch) throws InterruptedException;

@@ -98,8 +98,14 @@ public final class KafkaCdcRecordSink implements CdcRecordSink {
       } catch (ExecutionException e) {
         CdcRecord r = batch.get(i);
         throw classify(
-            "Kafka did not acknowledge CDC record " + (i + 1) + "/" + batch.size() + " for topic "
-                + r.topic() + " key " + r.key(),
+            "Kafka did not acknowledge CDC record "
+                + (i + 1)
+                + "/"
+                + batch.size()
+                + " for topic "
+                + r.topic()
+                + " key "
+                + r.key(),
             e.getCause());
       }
     }

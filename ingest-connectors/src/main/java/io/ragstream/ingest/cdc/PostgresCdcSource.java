@@ -192,9 +192,8 @@ public final class PostgresCdcSource implements AutoCloseable {
 
   /**
    * Teardown: drops the replication slot and the publication and deletes the offsets file (offsets
-   * without their slot would skip the changes made in between). Call it only with no source
-   * running on this slot, e.g. after {@link #close()}; waits up to 30 s for PostgreSQL to release
-   * the slot.
+   * without their slot would skip the changes made in between). Call it only with no source running
+   * on this slot, e.g. after {@link #close()}; waits up to 30 s for PostgreSQL to release the slot.
    *
    * @throws IllegalStateException while this source is running
    * @throws CdcSetupException when the slot stays in use
@@ -284,7 +283,9 @@ public final class PostgresCdcSource implements AutoCloseable {
     }
     RagstreamException failure =
         new RagstreamException(
-            "CDC engine for slot " + config.slotName() + " failed: "
+            "CDC engine for slot "
+                + config.slotName()
+                + " failed: "
                 + (cause != null ? cause.getMessage() : message),
             cause);
     snapshotCompleted.completeExceptionally(failure);

@@ -21,21 +21,20 @@ import java.util.regex.Pattern;
  * password} means the default. Validation happens here, at construction, and names the field and
  * the bad value.
  *
- * @param jdbcUrl         {@code jdbc:postgresql://host[:port]/database[?params]} (one host; port
- *     defaults to 5432; only {@code sslmode} of the parameters is passed on to Debezium)
- * @param user            database user; needs the REPLICATION attribute (or superuser) and the
- *     right to create publications on the mapped tables
- * @param password        password, masked in {@link #toString()}
- * @param topicPrefix     Debezium {@code topic.prefix}: raw events go to {@code
+ * @param jdbcUrl {@code jdbc:postgresql://host[:port]/database[?params]} (one host; port defaults
+ *     to 5432; only {@code sslmode} of the parameters is passed on to Debezium)
+ * @param user database user; needs the REPLICATION attribute (or superuser) and the right to create
+ *     publications on the mapped tables
+ * @param password password, masked in {@link #toString()}
+ * @param topicPrefix Debezium {@code topic.prefix}: raw events go to {@code
  *     <topicPrefix>.<schema>.<table>} (default {@value #DEFAULT_TOPIC_PREFIX})
- * @param slotName        logical replication slot (default {@value #DEFAULT_SLOT_NAME}); {@code
+ * @param slotName logical replication slot (default {@value #DEFAULT_SLOT_NAME}); {@code
  *     [a-z0-9_]{1,63}} as PostgreSQL requires
- * @param publicationName pgoutput publication (default {@value #DEFAULT_PUBLICATION_NAME}),
- *     created by Debezium for exactly the mapped tables
- * @param tables          the mapped tables, at least one, no table twice
- * @param offsetsFile     file of Debezium's {@code FileOffsetBackingStore}; keep it with the data
- *     dir: a restart with the same file resumes from the last acknowledged change without a new
- *     snapshot
+ * @param publicationName pgoutput publication (default {@value #DEFAULT_PUBLICATION_NAME}), created
+ *     by Debezium for exactly the mapped tables
+ * @param tables the mapped tables, at least one, no table twice
+ * @param offsetsFile file of Debezium's {@code FileOffsetBackingStore}; keep it with the data dir:
+ *     a restart with the same file resumes from the last acknowledged change without a new snapshot
  * @throws IllegalArgumentException naming the field when a value is invalid
  */
 public record PostgresSourceConfig(
@@ -50,16 +49,22 @@ public record PostgresSourceConfig(
 
   /** DESIGN.md's default source database. */
   public static final String DEFAULT_JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
+
   /** DESIGN.md's default source user. */
   public static final String DEFAULT_USER = "postgres";
+
   /** Default Debezium topic prefix. */
   public static final String DEFAULT_TOPIC_PREFIX = "ragstream";
+
   /** Default replication slot name. */
   public static final String DEFAULT_SLOT_NAME = "ragstream";
+
   /** Default publication name. */
   public static final String DEFAULT_PUBLICATION_NAME = "ragstream_pub";
+
   /** Default offsets file name inside the data dir ({@link #defaults(Path)}). */
   public static final String DEFAULT_OFFSETS_FILE = "debezium-offsets.dat";
+
   /** Default PostgreSQL port when the JDBC URL names none. */
   public static final int DEFAULT_PORT = 5432;
 
@@ -86,8 +91,11 @@ public record PostgresSourceConfig(
     }
     if (!SLOT_NAME.matcher(slotName).matches()) {
       throw new IllegalArgumentException(
-          "source.slotName must match " + SLOT_NAME + " (PostgreSQL slot names), was '"
-              + slotName + "'");
+          "source.slotName must match "
+              + SLOT_NAME
+              + " (PostgreSQL slot names), was '"
+              + slotName
+              + "'");
     }
     if (!IDENTIFIER.matcher(publicationName).matches()) {
       throw new IllegalArgumentException(
@@ -149,12 +157,14 @@ public record PostgresSourceConfig(
     return tables.stream().map(t -> t.topic(topicPrefix)).toList();
   }
 
-  private record JdbcTarget(String host, int port, String database, Map<String, String> parameters) {}
+  private record JdbcTarget(
+      String host, int port, String database, Map<String, String> parameters) {}
 
   private static JdbcTarget parse(String jdbcUrl) {
     if (!jdbcUrl.startsWith(JDBC_PREFIX)) {
       throw new IllegalArgumentException(
-          "source.jdbcUrl must look like jdbc:postgresql://host:port/database, was '" + jdbcUrl
+          "source.jdbcUrl must look like jdbc:postgresql://host:port/database, was '"
+              + jdbcUrl
               + "'");
     }
     URI uri;
@@ -168,7 +178,8 @@ public record PostgresSourceConfig(
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException(
           "source.jdbcUrl must name exactly one host (multi-host URLs are not supported), was '"
-              + jdbcUrl + "'");
+              + jdbcUrl
+              + "'");
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
@@ -178,7 +189,8 @@ public record PostgresSourceConfig(
     if (database == null || database.isBlank() || database.contains("/")) {
       throw new IllegalArgumentException(
           "source.jdbcUrl must name a database (jdbc:postgresql://host:port/database), was '"
-              + jdbcUrl + "'");
+              + jdbcUrl
+              + "'");
     }
     Map<String, String> parameters = new LinkedHashMap<>();
     if (uri.getRawQuery() != null) {

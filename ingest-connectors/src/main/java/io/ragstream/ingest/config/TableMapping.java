@@ -10,22 +10,22 @@ import java.util.Set;
  * column holds the document id, title, body, tenant and ACL, and which extra columns go into the
  * metadata map.
  *
- * <p>{@code schema}, {@code table}, {@code idColumn} and {@code bodyColumn} are required.
- * {@code titleColumn}, {@code tenantColumn} and {@code aclColumn} may be {@code null} for "not
- * mapped" (no title, no tenant, an empty ACL: the document is then invisible unless the gateway is
- * configured otherwise). A name that is present must not be blank. The id column must be the
- * table's primary key: deletes carry only the key columns (PostgreSQL's default replica identity),
- * so {@link io.ragstream.ingest.cdc.PostgresCdcSource} refuses tables where it is not.
+ * <p>{@code schema}, {@code table}, {@code idColumn} and {@code bodyColumn} are required. {@code
+ * titleColumn}, {@code tenantColumn} and {@code aclColumn} may be {@code null} for "not mapped" (no
+ * title, no tenant, an empty ACL: the document is then invisible unless the gateway is configured
+ * otherwise). A name that is present must not be blank. The id column must be the table's primary
+ * key: deletes carry only the key columns (PostgreSQL's default replica identity), so {@link
+ * io.ragstream.ingest.cdc.PostgresCdcSource} refuses tables where it is not.
  *
- * @param schema          PostgreSQL schema, e.g. {@code public}
- * @param table           table name, e.g. {@code documents}
- * @param idColumn        primary-key column; its value becomes the document id
- * @param titleColumn     title column or null
- * @param bodyColumn      body (indexed text) column
- * @param tenantColumn    tenant column or null
- * @param aclColumn       ACL column ({@code text[]}) or null
- * @param metadataColumns extra columns copied into the metadata map as strings; never null
- *     ({@code null} is read as empty)
+ * @param schema PostgreSQL schema, e.g. {@code public}
+ * @param table table name, e.g. {@code documents}
+ * @param idColumn primary-key column; its value becomes the document id
+ * @param titleColumn title column or null
+ * @param bodyColumn body (indexed text) column
+ * @param tenantColumn tenant column or null
+ * @param aclColumn ACL column ({@code text[]}) or null
+ * @param metadataColumns extra columns copied into the metadata map as strings; never null ({@code
+ *     null} is read as empty)
  * @throws IllegalArgumentException naming the field when a required name is missing or a name is
  *     blank or duplicated
  */
@@ -41,6 +41,7 @@ public record TableMapping(
 
   /** Schema of the default source table ({@code public.documents} in DESIGN.md). */
   public static final String DEFAULT_SCHEMA = "public";
+
   /** Name of the default source table. */
   public static final String DEFAULT_TABLE = "documents";
 

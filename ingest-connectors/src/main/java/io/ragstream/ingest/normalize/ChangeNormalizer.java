@@ -15,8 +15,8 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 /**
  * The normalizer's Kafka Streams topology and settings: raw Debezium envelopes from {@code
  * <topicPrefix>.<schema>.<table>} become {@link io.ragstream.core.model.DocumentChange} JSON on
- * {@code ragstream.changes} (key = documentId; Debezium's tombstones become tombstones), and records
- * that cannot be mapped go to {@code ragstream.dlq} with their original bytes and {@code
+ * {@code ragstream.changes} (key = documentId; Debezium's tombstones become tombstones), and
+ * records that cannot be mapped go to {@code ragstream.dlq} with their original bytes and {@code
  * ragstream.error.*} headers. The mapping rules are those of {@link DebeziumChangeMapper}.
  *
  * <p>Split like Kafka's {@code WordCountDemo}: {@link #topology(NormalizerConfig)} is testable with
@@ -33,9 +33,9 @@ public final class ChangeNormalizer {
   private ChangeNormalizer() {}
 
   /**
-   * The topology: one source over {@link NormalizerConfig#sourceTopics()} (byte arrays, so no
-   * input can fail deserialization), the normalize processor, and two sinks (changes, DLQ).
-   * Stateless: no state stores, no internal topics.
+   * The topology: one source over {@link NormalizerConfig#sourceTopics()} (byte arrays, so no input
+   * can fail deserialization), the normalize processor, and two sinks (changes, DLQ). Stateless: no
+   * state stores, no internal topics.
    */
   public static Topology topology(NormalizerConfig config) {
     DebeziumChangeMapper mapper = new DebeziumChangeMapper(config.topicPrefix(), config.tables());
@@ -54,7 +54,11 @@ public final class ChangeNormalizer {
         new ByteArraySerializer(),
         PROCESSOR);
     topology.addSink(
-        DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+        DLQ_SINK,
+        config.dlqTopic(),
+        new ByteArraySerializer(),
+        new ByteArraySerializer(),
+        PROCESSOR);
     return topology;
   }
 
@@ -78,8 +82,7 @@ public final class ChangeNormalizer {
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class);
-    p.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
     // Streams defaults its producers to linger.ms=100, which would add up to 100 ms to every
     // change's commit-to-searchable time; 5 ms still batches a burst.

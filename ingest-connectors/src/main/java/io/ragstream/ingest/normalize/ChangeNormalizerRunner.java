@@ -75,8 +75,7 @@ public final class ChangeNormalizerRunner implements AutoCloseable {
       createMissingTopics();
     }
     streams =
-        new KafkaStreams(
-            ChangeNormalizer.topology(config), ChangeNormalizer.streamsConfig(config));
+        new KafkaStreams(ChangeNormalizer.topology(config), ChangeNormalizer.streamsConfig(config));
     streams.setUncaughtExceptionHandler(
         e -> {
           failure.compareAndSet(null, e);
@@ -124,7 +123,9 @@ public final class ChangeNormalizerRunner implements AutoCloseable {
       Throwable cause = failure.get();
       RagstreamException e =
           new RagstreamException(
-              "normalizer " + config.applicationId() + " failed"
+              "normalizer "
+                  + config.applicationId()
+                  + " failed"
                   + (cause == null ? "" : ": " + cause.getMessage()),
               cause);
       running.completeExceptionally(e);
@@ -149,8 +150,7 @@ public final class ChangeNormalizerRunner implements AutoCloseable {
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
       Set<String> existing =
           admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      List<NewTopic> missing =
-          topics.stream().filter(t -> !existing.contains(t.name())).toList();
+      List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
       if (missing.isEmpty()) {
         return;
       }

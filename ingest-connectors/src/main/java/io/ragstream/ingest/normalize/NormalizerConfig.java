@@ -15,24 +15,23 @@ import java.util.Set;
  * ChangeNormalizerRunner}). Build it with {@link #builder(String, Path, List)}; {@code null} for an
  * optional component means its default.
  *
- * @param bootstrapServers    Kafka {@code bootstrap.servers}
- * @param applicationId       Kafka Streams {@code application.id} (consumer group, internal topic
+ * @param bootstrapServers Kafka {@code bootstrap.servers}
+ * @param applicationId Kafka Streams {@code application.id} (consumer group, internal topic
  *     prefix); default {@value #DEFAULT_APPLICATION_ID}
- * @param topicPrefix         Debezium topic prefix; the inputs are {@code
- *     <topicPrefix>.<schema>.<table>}; default {@value PostgresSourceConfig#DEFAULT_TOPIC_PREFIX}
- * @param tables              the table mappings, at least one, no table twice
- * @param changesTopic        output topic of DocumentChange JSON; default {@value Topics#CHANGES}
- * @param dlqTopic            dead-letter topic; default {@value Topics#DLQ}
- * @param stateDir            Kafka Streams {@code state.dir} (lock files only: the topology is
- *     stateless)
- * @param commitInterval      {@code commit.interval.ms}, 1 ms to 60 s; default {@link
+ * @param topicPrefix Debezium topic prefix; the inputs are {@code <topicPrefix>.<schema>.<table>};
+ *     default {@value PostgresSourceConfig#DEFAULT_TOPIC_PREFIX}
+ * @param tables the table mappings, at least one, no table twice
+ * @param changesTopic output topic of DocumentChange JSON; default {@value Topics#CHANGES}
+ * @param dlqTopic dead-letter topic; default {@value Topics#DLQ}
+ * @param stateDir Kafka Streams {@code state.dir} (lock files only: the topology is stateless)
+ * @param commitInterval {@code commit.interval.ms}, 1 ms to 60 s; default {@link
  *     #DEFAULT_COMMIT_INTERVAL}
  * @param processingGuarantee default {@link ProcessingGuarantee#AT_LEAST_ONCE}
- * @param replicationFactor   replication factor of topics the runner creates and of Kafka
- *     Streams' internal topics (this topology has none); default 1 (local mode, one broker)
- * @param partitions          partitions of topics the runner creates; default 1
- * @param createTopics        whether {@link ChangeNormalizerRunner#start()} creates missing input
- *     and output topics ({@code ragstream.changes} compacted); default true
+ * @param replicationFactor replication factor of topics the runner creates and of Kafka Streams'
+ *     internal topics (this topology has none); default 1 (local mode, one broker)
+ * @param partitions partitions of topics the runner creates; default 1
+ * @param createTopics whether {@link ChangeNormalizerRunner#start()} creates missing input and
+ *     output topics ({@code ragstream.changes} compacted); default true
  * @throws IllegalArgumentException naming the field when a value is invalid
  */
 public record NormalizerConfig(
@@ -51,8 +50,10 @@ public record NormalizerConfig(
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "ragstream-normalizer";
+
   /** Default commit interval: short, so changes reach the indexer quickly. */
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(200);
+
   /** Sub-directory of the data dir used as {@code state.dir} by {@link #builder}. */
   public static final String STATE_DIR_NAME = "kafka-streams";
 
@@ -108,9 +109,7 @@ public record NormalizerConfig(
     }
   }
 
-  /**
-   * A builder with the defaults; {@code state.dir} is {@code dataDir/}{@value #STATE_DIR_NAME}.
-   */
+  /** A builder with the defaults; {@code state.dir} is {@code dataDir/}{@value #STATE_DIR_NAME}. */
   public static Builder builder(String bootstrapServers, Path dataDir, List<TableMapping> tables) {
     return new Builder(bootstrapServers, dataDir.resolve(STATE_DIR_NAME), tables);
   }

@@ -12,8 +12,9 @@ public enum ProcessingGuarantee {
   AT_LEAST_ONCE(StreamsConfig.AT_LEAST_ONCE),
   /**
    * Transactions: no duplicates on {@code ragstream.changes} for read-committed consumers. The
-   * broker's transaction state log must be creatable ({@code transaction.state.log.replication.factor}
-   * and {@code min.isr} no larger than the number of brokers), and each commit costs a transaction.
+   * broker's transaction state log must be creatable ({@code
+   * transaction.state.log.replication.factor} and {@code min.isr} no larger than the number of
+   * brokers), and each commit costs a transaction.
    */
   EXACTLY_ONCE_V2(StreamsConfig.EXACTLY_ONCE_V2);
 

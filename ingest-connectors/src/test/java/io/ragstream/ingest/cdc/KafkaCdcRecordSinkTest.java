@@ -29,9 +29,11 @@ class KafkaCdcRecordSinkTest {
     assertThat(producer.history())
         .extracting(ProducerRecord::topic, ProducerRecord::key, ProducerRecord::value)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("p.public.documents", "{\"id\":\"1\"}", "{\"op\":\"d\"}"),
+            org.assertj.core.groups.Tuple.tuple(
+                "p.public.documents", "{\"id\":\"1\"}", "{\"op\":\"d\"}"),
             org.assertj.core.groups.Tuple.tuple("p.public.documents", "{\"id\":\"1\"}", null),
-            org.assertj.core.groups.Tuple.tuple("p.public.other", "{\"id\":\"2\"}", "{\"op\":\"c\"}"));
+            org.assertj.core.groups.Tuple.tuple(
+                "p.public.other", "{\"id\":\"2\"}", "{\"op\":\"c\"}"));
     assertThat(producer.flushed()).isTrue();
     assertThat(producer.closed()).isTrue();
   }
@@ -50,8 +52,7 @@ class KafkaCdcRecordSinkTest {
 
     assertThatThrownBy(
             () ->
-                sink.write(
-                    List.of(new CdcRecord("t", "k1", "v1"), new CdcRecord("t", "k2", "v2"))))
+                sink.write(List.of(new CdcRecord("t", "k1", "v1"), new CdcRecord("t", "k2", "v2"))))
         .isInstanceOf(RetriableException.class)
         .hasMessageContaining("record 2/2")
         .hasMessageContaining("key k2")

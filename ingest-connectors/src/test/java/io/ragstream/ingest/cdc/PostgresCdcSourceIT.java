@@ -74,7 +74,11 @@ class PostgresCdcSourceIT {
       String walLevel = rs.getString(1);
       if (!"logical".equals(walLevel)) {
         fail(
-            "PostgreSQL at " + JDBC_URL + " has wal_level=" + walLevel + "; the CDC integration"
+            "PostgreSQL at "
+                + JDBC_URL
+                + " has wal_level="
+                + walLevel
+                + "; the CDC integration"
                 + " tests need wal_level=logical (ALTER SYSTEM SET wal_level = logical; restart"
                 + " PostgreSQL)");
       }
@@ -123,7 +127,9 @@ class PostgresCdcSourceIT {
   void snapshotsStreamsAndResumesWithoutASecondSnapshot() throws Exception {
     createDocumentsTable();
     sql(
-        "INSERT INTO public." + table + " VALUES"
+        "INSERT INTO public."
+            + table
+            + " VALUES"
             + " ('1', 'One', 'first body', 't1', ARRAY['alice','team-a'], now()),"
             + " ('2', 'Two', 'second body', 't1', NULL, now())");
 
@@ -134,10 +140,15 @@ class PostgresCdcSourceIT {
     assertThat(topic.ops()).containsExactlyInAnyOrder("r:1", "r:2");
     JsonNode snapshotRow = topic.values().get(0);
     assertThat(snapshotRow.path("source").path("lsn").isIntegralNumber()).isTrue();
-    assertThat(snapshotRow.path("after").path("acl").isArray()
-        || snapshotRow.path("after").path("acl").isNull()).isTrue();
+    assertThat(
+            snapshotRow.path("after").path("acl").isArray()
+                || snapshotRow.path("after").path("acl").isNull())
+        .isTrue();
 
-    sql("INSERT INTO public." + table + " VALUES ('3', 'Three', 'third', 't2', ARRAY['bob'], now())");
+    sql(
+        "INSERT INTO public."
+            + table
+            + " VALUES ('3', 'Three', 'third', 't2', ARRAY['bob'], now())");
     sql("UPDATE public." + table + " SET body = 'first body, edited' WHERE id = '1'");
     sql("DELETE FROM public." + table + " WHERE id = '2'");
     topic.awaitSize(6);
@@ -148,7 +159,10 @@ class PostgresCdcSourceIT {
 
     first.close();
     assertThat(first.terminated()).isCompleted();
-    sql("INSERT INTO public." + table + " VALUES ('4', 'Four', 'made while stopped', 't1', NULL, now())");
+    sql(
+        "INSERT INTO public."
+            + table
+            + " VALUES ('4', 'Four', 'made while stopped', 't1', NULL, now())");
     sql("UPDATE public." + table + " SET title = 'Three, edited' WHERE id = '3'");
 
     PostgresCdcSource second = start();
@@ -165,7 +179,9 @@ class PostgresCdcSourceIT {
   void normalizerTurnsCapturedRowsIntoDocumentChanges() throws Exception {
     createDocumentsTable();
     sql(
-        "INSERT INTO public." + table + " VALUES"
+        "INSERT INTO public."
+            + table
+            + " VALUES"
             + " ('a', 'Alpha', 'alpha body', 'acme', ARRAY['g1'], '2024-05-01T12:00:00Z')");
     PostgresCdcSource source = start();
     source.snapshotCompleted().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -249,8 +265,11 @@ class PostgresCdcSourceIT {
 
   @Test
   void refusesATableWithoutPrimaryKey() throws Exception {
-    sql("CREATE TABLE public." + table + " (id text, title text, body text, tenant text,"
-        + " acl text[], updated_at timestamptz)");
+    sql(
+        "CREATE TABLE public."
+            + table
+            + " (id text, title text, body text, tenant text,"
+            + " acl text[], updated_at timestamptz)");
     PostgresCdcSource source = new PostgresCdcSource(config, sink);
     sources.add(source);
 
@@ -260,9 +279,11 @@ class PostgresCdcSourceIT {
         .hasMessageContaining("Debezium emits no usable deletes");
     try (Connection c = connect();
         Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(
-            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + config.slotName()
-                + "'")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+                    + config.slotName()
+                    + "'")) {
       rs.next();
       assertThat(rs.getInt(1)).as("no slot created for a refused table").isZero();
     }
@@ -276,8 +297,11 @@ class PostgresCdcSourceIT {
   }
 
   private void createDocumentsTable() throws SQLException {
-    sql("CREATE TABLE public." + table + " (id text PRIMARY KEY, title text, body text,"
-        + " tenant text, acl text[], updated_at timestamptz)");
+    sql(
+        "CREATE TABLE public."
+            + table
+            + " (id text PRIMARY KEY, title text, body text,"
+            + " tenant text, acl text[], updated_at timestamptz)");
   }
 
   private static void sql(String statement) throws SQLException {
@@ -300,9 +324,12 @@ class PostgresCdcSourceIT {
       consumer =
           new KafkaConsumer<>(
               Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                  ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  broker.bootstrapServers(),
+                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                  false,
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  "read_committed"),
               new StringDeserializer(),
               new StringDeserializer());
       closeables.add(consumer);
@@ -333,7 +360,10 @@ class PostgresCdcSourceIT {
       List<String> ops = new ArrayList<>();
       for (ConsumerRecord<String, String> r : records) {
         String id = r.key().startsWith("{") ? parse(r.key()).path("id").asText() : r.key();
-        ops.add(r.value() == null ? "tombstone:" + id : parse(r.value()).path("op").asText() + ":" + id);
+        ops.add(
+            r.value() == null
+                ? "tombstone:" + id
+                : parse(r.value()).path("op").asText() + ":" + id);
       }
       return ops;
     }

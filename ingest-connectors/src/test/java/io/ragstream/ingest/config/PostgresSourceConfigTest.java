@@ -30,7 +30,13 @@ class PostgresSourceConfigTest {
     PostgresSourceConfig c =
         new PostgresSourceConfig(
             "jdbc:postgresql://[::1]/db?sslmode=disable&ApplicationName=x",
-            "u", null, null, null, null, List.of(TableMapping.defaults()), Path.of("o"));
+            "u",
+            null,
+            null,
+            null,
+            null,
+            List.of(TableMapping.defaults()),
+            Path.of("o"));
 
     assertThat(c.host()).isEqualTo("::1");
     assertThat(c.port()).isEqualTo(5432);
@@ -44,8 +50,14 @@ class PostgresSourceConfigTest {
   void masksThePasswordInToString() {
     PostgresSourceConfig c =
         new PostgresSourceConfig(
-            PostgresSourceConfig.DEFAULT_JDBC_URL, "u", Secret.of("hunter2"), null, null, null,
-            List.of(TableMapping.defaults()), Path.of("o"));
+            PostgresSourceConfig.DEFAULT_JDBC_URL,
+            "u",
+            Secret.of("hunter2"),
+            null,
+            null,
+            null,
+            List.of(TableMapping.defaults()),
+            Path.of("o"));
 
     assertThat(c.toString()).doesNotContain("hunter2").contains("****");
     assertThat(c.password().reveal()).isEqualTo("hunter2");
@@ -67,8 +79,14 @@ class PostgresSourceConfigTest {
     assertThatThrownBy(
             () ->
                 new PostgresSourceConfig(
-                    PostgresSourceConfig.DEFAULT_JDBC_URL, "u", null, null, null, null,
-                    List.of(TableMapping.defaults(), TableMapping.defaults()), Path.of("o")))
+                    PostgresSourceConfig.DEFAULT_JDBC_URL,
+                    "u",
+                    null,
+                    null,
+                    null,
+                    null,
+                    List.of(TableMapping.defaults(), TableMapping.defaults()),
+                    Path.of("o")))
         .hasMessageContaining("maps public.documents more than once");
   }
 

@@ -30,8 +30,7 @@ class TableMappingTest {
         .hasMessageContaining("bodyColumn");
     assertThatThrownBy(() -> mapping("t", "id", "body", List.of("ok", " ")))
         .hasMessageContaining("metadataColumns[1]");
-    assertThatThrownBy(
-            () -> new TableMapping("s", "t", "id", " ", "body", null, null, List.of()))
+    assertThatThrownBy(() -> new TableMapping("s", "t", "id", " ", "body", null, null, List.of()))
         .hasMessageContaining("titleColumn");
   }
 
@@ -49,8 +48,7 @@ class TableMappingTest {
         .hasMessageContaining("column 'id' is mapped twice");
   }
 
-  private static TableMapping mapping(
-      String table, String id, String body, List<String> metadata) {
+  private static TableMapping mapping(String table, String id, String body, List<String> metadata) {
     return new TableMapping("public", table, id, "title", body, "tenant", "acl", metadata);
   }
 }

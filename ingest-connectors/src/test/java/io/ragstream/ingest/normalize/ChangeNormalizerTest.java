@@ -24,10 +24,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +48,13 @@ class ChangeNormalizerTest {
   void startDriver() {
     TableMapping documents =
         new TableMapping(
-            "public", "documents", "id", "title", "body", "tenant", "acl",
+            "public",
+            "documents",
+            "id",
+            "title",
+            "body",
+            "tenant",
+            "acl",
             List.of("updated_at", "priority", "tags", "extra"));
     NormalizerConfig config =
         NormalizerConfig.builder("unused:9092", dataDir, List.of(documents)).build();
@@ -59,7 +65,9 @@ class ChangeNormalizerTest {
     changes =
         driver.createOutputTopic(
             Topics.CHANGES, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    dlq = driver.createOutputTopic(Topics.DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    dlq =
+        driver.createOutputTopic(
+            Topics.DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -69,7 +77,9 @@ class ChangeNormalizerTest {
 
   @Test
   void mapsInsertToUpsertKeyedByDocumentId() {
-    send(key("42"), envelope("c", null, row("42", "Title", "Body text", "acme", "alice", "team-a"), 22799680));
+    send(
+        key("42"),
+        envelope("c", null, row("42", "Title", "Body text", "acme", "alice", "team-a"), 22799680));
 
     TestRecord<byte[], byte[]> out = changes.readRecord();
     assertThat(str(out.key())).isEqualTo(DOC_42);
@@ -106,7 +116,8 @@ class ChangeNormalizerTest {
     send(key("42"), envelope("c", null, row("42", "Old", "old body", "acme", "a"), 100));
     send(key("42"), envelope("u", null, row("42", "New", "new body", "acme", "a", "b"), 200));
 
-    List<DocumentChange> out = changes.readRecordsToList().stream().map(ChangeNormalizerTest::change).toList();
+    List<DocumentChange> out =
+        changes.readRecordsToList().stream().map(ChangeNormalizerTest::change).toList();
     assertThat(out).extracting(DocumentChange::version).containsExactly(100L, 200L);
     assertThat(out.get(1).title()).isEqualTo("New");
     assertThat(out.get(1).body()).isEqualTo("new body");
@@ -149,7 +160,8 @@ class ChangeNormalizerTest {
     send(key("b"), envelope("c", null, row("b", "Alpha", "alpha body", "acme", "g1"), 22799680));
 
     List<TestRecord<byte[], byte[]>> out = changes.readRecordsToList();
-    assertThat(out).extracting(r -> str(r.key()))
+    assertThat(out)
+        .extracting(r -> str(r.key()))
         .containsExactly("pg:public.documents:a", "pg:public.documents:a", "pg:public.documents:b");
     assertThat(change(out.get(0)).op()).isEqualTo(DocumentChange.Op.DELETE);
     assertThat(out.get(1).value()).isNull();
@@ -265,7 +277,8 @@ class ChangeNormalizerTest {
   void unwrapsEnvelopesWrittenWithSchemas() {
     String withSchema =
         "{\"schema\":{\"type\":\"struct\"},\"payload\":"
-            + json(envelope("c", null, row("42", "T", "B", "acme", "a"), 9)) + "}";
+            + json(envelope("c", null, row("42", "T", "B", "acme", "a"), 9))
+            + "}";
     input.pipeInput(bytes("{\"schema\":{},\"payload\":" + key("42") + "}"), bytes(withSchema));
 
     assertThat(change(changes.readRecord()).version()).isEqualTo(9);

@@ -13,11 +13,11 @@ import org.slf4j.LoggerFactory;
  * The one place that turns a failed or unrouted request into {@code {"error": {"code",
  * "message"}}}.
  *
- * <p>Installed both as the failure handler of every route and as the router's error handler for
- * the statuses the router produces itself (404, 405, ...). An {@link HttpException} carries the
- * status and a client-facing message (its payload); any other exception is a 500 with a generic
- * message (503 for a {@link RetriableException}) and is logged with its stack trace; the request
- * body and the query text are never logged.
+ * <p>Installed both as the failure handler of every route and as the router's error handler for the
+ * statuses the router produces itself (404, 405, ...). An {@link HttpException} carries the status
+ * and a client-facing message (its payload); any other exception is a 500 with a generic message
+ * (503 for a {@link RetriableException}) and is logged with its stack trace; the request body and
+ * the query text are never logged.
  */
 final class ErrorHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorHandler.class);
@@ -42,7 +42,8 @@ final class ErrorHandler implements Handler<RoutingContext> {
     } else if (failure != null) {
       status = failure instanceof RetriableException ? 503 : 500;
       message = status == 503 ? "temporarily unavailable, retry later" : "internal error";
-      LOG.error("{} {} failed with {}", ctx.request().method(), ctx.request().path(), status, failure);
+      LOG.error(
+          "{} {} failed with {}", ctx.request().method(), ctx.request().path(), status, failure);
     } else {
       status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       message = defaultMessage(ctx, status);
@@ -73,11 +74,12 @@ final class ErrorHandler implements Handler<RoutingContext> {
       case 413 -> "payload_too_large";
       case 500 -> "internal_error";
       case 503 -> "unavailable";
-      default -> HttpResponseStatus.valueOf(status)
-          .reasonPhrase()
-          .toLowerCase(Locale.ROOT)
-          .replaceAll("[^a-z0-9]+", "_")
-          .replaceAll("^_|_$", "");
+      default ->
+          HttpResponseStatus.valueOf(status)
+              .reasonPhrase()
+              .toLowerCase(Locale.ROOT)
+              .replaceAll("[^a-z0-9]+", "_")
+              .replaceAll("^_|_$", "");
     };
   }
 }

@@ -25,10 +25,9 @@ import java.util.function.BooleanSupplier;
  * </ul>
  *
  * <p>Every error is {@link ErrorResponse} JSON: 400 for a malformed body or a bad field (the
- * message names the field), 404 for an unknown path, 405 for a known path with another method,
- * 413 for a body over {@link GatewayConfig#maxBodyBytes()}, 415 for a non-JSON Content-Type
- * (a request without Content-Type is read as JSON), 500 for internal errors (logged, generic
- * message).
+ * message names the field), 404 for an unknown path, 405 for a known path with another method, 413
+ * for a body over {@link GatewayConfig#maxBodyBytes()}, 415 for a non-JSON Content-Type (a request
+ * without Content-Type is read as JSON), 500 for internal errors (logged, generic message).
  *
  * <p>Requests are not authenticated and searches see every document ({@link
  * io.ragstream.core.store.SearchFilter#NONE}); authentication and permissions come with a later
@@ -48,7 +47,10 @@ public final class GatewayRouter {
    *     thread for every {@code /ready}, so it should be cheap
    */
   public static Router create(
-      Vertx vertx, GatewayConfig config, Embedder embedder, VectorStore store,
+      Vertx vertx,
+      GatewayConfig config,
+      Embedder embedder,
+      VectorStore store,
       BooleanSupplier ready) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(embedder, "embedder");
@@ -62,7 +64,8 @@ public final class GatewayRouter {
       router.errorHandler(status, errors);
     }
 
-    router.post("/v1/search")
+    router
+        .post("/v1/search")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
         .handler(new SearchHandler(config, embedder, store));
@@ -80,7 +83,8 @@ public final class GatewayRouter {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type != null && !isJson(type)) {
       String shown = type.length() <= 60 ? type : type.substring(0, 60) + "...";
-      ctx.fail(new HttpException(415, "Content-Type must be application/json, was '" + shown + "'"));
+      ctx.fail(
+          new HttpException(415, "Content-Type must be application/json, was '" + shown + "'"));
       return;
     }
     ctx.next();

@@ -59,7 +59,11 @@ final class SearchHandler implements Handler<RoutingContext> {
     List<SearchHit> hits =
         store.search(
             new SearchRequest(
-                query.query(), vector, query.k(), query.mode(), SearchFilter.NONE,
+                query.query(),
+                vector,
+                query.k(),
+                query.mode(),
+                SearchFilter.NONE,
                 query.collapse()));
     long searchEnd = System.nanoTime();
     IndexStats stats = store.stats();

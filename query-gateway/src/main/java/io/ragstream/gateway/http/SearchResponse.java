@@ -45,7 +45,12 @@ public record SearchResponse(
    */
   @JsonInclude(JsonInclude.Include.ALWAYS)
   public record Hit(
-      String documentId, int chunk, UUID pointId, double score, String title, String text,
+      String documentId,
+      int chunk,
+      UUID pointId,
+      double score,
+      String title,
+      String text,
       long version) {}
 
   /**

@@ -7,9 +7,9 @@ import io.ragstream.core.store.SearchMode;
 import io.ragstream.gateway.GatewayConfig;
 import io.vertx.ext.web.handler.HttpException;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class SearchQueryTest {
   private static final GatewayConfig CONFIG = GatewayConfig.defaults();

@@ -13,9 +13,9 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
  *     with ranks from 1 (Cormack, Clarke and Büttcher, SIGIR 2009 use 60); {@code >= 0}
  * @param candidates depth of each of the dense and BM25 lists that HYBRID fuses, and the minimum
  *     HNSW candidate count ({@code efSearch}) of every dense query; 1..10,000
- * @param collapseOverfetch when a request collapses documents, each list is fetched {@code
- *     max(k * collapseOverfetch, candidates)} chunks deep so that k distinct documents usually
- *     remain; {@code >= 1}
+ * @param collapseOverfetch when a request collapses documents, each list is fetched {@code max(k *
+ *     collapseOverfetch, candidates)} chunks deep so that k distinct documents usually remain;
+ *     {@code >= 1}
  * @param bm25K1 BM25 {@code k1} (term-frequency saturation); Anserini's BEIR default 0.9; {@code >=
  *     0}
  * @param bm25B BM25 {@code b} (length normalization); Anserini's BEIR default 0.4; in [0, 1]
@@ -63,15 +63,24 @@ public record LuceneStoreOptions(
    * @throws IllegalArgumentException naming the first invalid parameter and its value
    */
   public LuceneStoreOptions {
-    require(dimension >= 0 && dimension <= MAX_DIMENSION, "dimension", dimension,
+    require(
+        dimension >= 0 && dimension <= MAX_DIMENSION,
+        "dimension",
+        dimension,
         "0 (from the first point) or 1.." + MAX_DIMENSION);
     require(rrfK >= 0, "rrfK", rrfK, ">= 0");
-    require(candidates >= 1 && candidates <= MAX_CANDIDATES, "candidates", candidates,
+    require(
+        candidates >= 1 && candidates <= MAX_CANDIDATES,
+        "candidates",
+        candidates,
         "1.." + MAX_CANDIDATES);
     require(collapseOverfetch >= 1, "collapseOverfetch", collapseOverfetch, ">= 1");
     require(Float.isFinite(bm25K1) && bm25K1 >= 0, "bm25K1", bm25K1, "finite and >= 0");
     require(Float.isFinite(bm25B) && bm25B >= 0 && bm25B <= 1, "bm25B", bm25B, "in [0, 1]");
-    require(Double.isFinite(ramBufferMb) && ramBufferMb > 0, "ramBufferMb", ramBufferMb,
+    require(
+        Double.isFinite(ramBufferMb) && ramBufferMb > 0,
+        "ramBufferMb",
+        ramBufferMb,
         "finite and > 0");
   }
 
@@ -89,17 +98,20 @@ public record LuceneStoreOptions(
 
   /** A copy with {@link #dimension()} replaced. */
   public LuceneStoreOptions withDimension(int value) {
-    return new LuceneStoreOptions(value, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+    return new LuceneStoreOptions(
+        value, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
   }
 
   /** A copy with {@link #rrfK()} replaced. */
   public LuceneStoreOptions withRrfK(int value) {
-    return new LuceneStoreOptions(dimension, value, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+    return new LuceneStoreOptions(
+        dimension, value, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
   }
 
   /** A copy with {@link #candidates()} replaced. */
   public LuceneStoreOptions withCandidates(int value) {
-    return new LuceneStoreOptions(dimension, rrfK, value, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+    return new LuceneStoreOptions(
+        dimension, rrfK, value, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
   }
 
   /** A copy with {@link #collapseOverfetch()} replaced. */
@@ -109,12 +121,14 @@ public record LuceneStoreOptions(
 
   /** A copy with BM25 {@code k1} and {@code b} replaced. */
   public LuceneStoreOptions withBm25(float k1, float b) {
-    return new LuceneStoreOptions(dimension, rrfK, candidates, collapseOverfetch, k1, b, ramBufferMb);
+    return new LuceneStoreOptions(
+        dimension, rrfK, candidates, collapseOverfetch, k1, b, ramBufferMb);
   }
 
   /** A copy with {@link #ramBufferMb()} replaced. */
   public LuceneStoreOptions withRamBufferMb(double value) {
-    return new LuceneStoreOptions(dimension, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, value);
+    return new LuceneStoreOptions(
+        dimension, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, value);
   }
 
   private static void require(boolean ok, String name, Object value, String expected) {

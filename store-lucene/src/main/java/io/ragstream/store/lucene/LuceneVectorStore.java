@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Sharing.</b> Lucene allows one {@code IndexWriter} per directory, and in local mode the
  * Flink indexing job (writer) and the Vert.x gateway (reader) run in the same JVM. {@link
- * #open(Path, LuceneStoreOptions)} therefore returns a handle on one shared, reference-counted index
- * per canonical directory: every {@code open} of the same directory (however the path is spelled)
- * returns a new handle on the same index, writes through one handle are visible through all of them
- * when {@code apply} returns, and {@link #close()} releases the handle; the last close commits and
- * closes the writer. A second {@code open} with different options fails. Another <i>process</i>
- * cannot open the directory while it is held (Lucene's native write lock).
+ * #open(Path, LuceneStoreOptions)} therefore returns a handle on one shared, reference-counted
+ * index per canonical directory: every {@code open} of the same directory (however the path is
+ * spelled) returns a new handle on the same index, writes through one handle are visible through
+ * all of them when {@code apply} returns, and {@link #close()} releases the handle; the last close
+ * commits and closes the writer. A second {@code open} with different options fails. Another
+ * <i>process</i> cannot open the directory while it is held (Lucene's native write lock).
  *
  * <p><b>Semantics</b> (the {@link VectorStore} contract, plus):
  *
@@ -56,9 +56,9 @@ import org.slf4j.LoggerFactory;
  *   <li>HYBRID: reciprocal-rank fusion (k = {@link LuceneStoreOptions#rrfK()}) of the dense and
  *       BM25 top {@code max(k, candidates)}; the hit score is the RRF score.
  *   <li>collapseDocuments: each list is fetched {@code max(k * collapseOverfetch, candidates)} deep
- *       and only each document's best chunk is kept (for HYBRID, documents are ranked by their
- *       best chunk in each list and then fused); fewer than k hits come back only when fewer
- *       documents appear in that depth.
+ *       and only each document's best chunk is kept (for HYBRID, documents are ranked by their best
+ *       chunk in each list and then fused); fewer than k hits come back only when fewer documents
+ *       appear in that depth.
  *   <li>Filter: tenant by exact term; principals by acl term set; an empty principal set matches
  *       nothing; a chunk with an empty acl matches no principal filter (fail closed).
  *   <li>{@link #flush()} commits with {@code lastCommittedAt}/{@code lastAppliedAt} as commit user
@@ -100,8 +100,12 @@ public final class LuceneVectorStore implements VectorStore {
         OPEN.put(canonical, shared);
       } else if (!shared.index.options().equals(options)) {
         throw new IllegalArgumentException(
-            "Lucene store " + canonical + " is already open with " + shared.index.options()
-                + ", cannot share it with " + options);
+            "Lucene store "
+                + canonical
+                + " is already open with "
+                + shared.index.options()
+                + ", cannot share it with "
+                + options);
       }
       shared.handles++;
       LOG.debug("Opened handle on Lucene store {} ({} open)", canonical, shared.handles);

@@ -1,6 +1,6 @@
 /**
- * The embedded vector store on Lucene 9.12: {@link io.ragstream.store.lucene.LuceneVectorStore}
- * and its {@link io.ragstream.store.lucene.LuceneStoreOptions}.
+ * The embedded vector store on Lucene 9.12: {@link io.ragstream.store.lucene.LuceneVectorStore} and
+ * its {@link io.ragstream.store.lucene.LuceneStoreOptions}.
  *
  * <p>Index layout (one Lucene document per point, plus one state document per document id):
  *

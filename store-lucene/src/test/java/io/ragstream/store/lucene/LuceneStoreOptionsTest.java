@@ -24,7 +24,9 @@ class LuceneStoreOptionsTest {
     assertThatThrownBy(() -> d.withDimension(-1)).hasMessageContaining("dimension");
     assertThatThrownBy(() -> d.withDimension(LuceneStoreOptions.MAX_DIMENSION + 1))
         .hasMessageContaining("dimension");
-    assertThatThrownBy(() -> d.withRrfK(-1)).hasMessageContaining("rrfK").hasMessageContaining("-1");
+    assertThatThrownBy(() -> d.withRrfK(-1))
+        .hasMessageContaining("rrfK")
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> d.withCandidates(0)).hasMessageContaining("candidates");
     assertThatThrownBy(() -> d.withCollapseOverfetch(0)).hasMessageContaining("collapseOverfetch");
     assertThatThrownBy(() -> d.withBm25(-0.1f, 0.4f)).hasMessageContaining("bm25K1");

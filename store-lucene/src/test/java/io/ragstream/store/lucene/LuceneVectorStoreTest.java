@@ -54,7 +54,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
       a.apply(upsert("doc-a", 1, 1_000, PUBLIC, chunk("shared writer words", axis(0))));
 
       assertThat(b.version("doc-a")).isEqualTo(1);
-      assertThat(b.search(bm25Request("shared"))).extracting(SearchHit::documentId)
+      assertThat(b.search(bm25Request("shared")))
+          .extracting(SearchHit::documentId)
           .containsExactly("doc-a");
       assertThat(b.stats()).isEqualTo(a.stats());
     } finally {
@@ -80,8 +81,9 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
 
   private static boolean writeLockIsFree(Path dir) throws Exception {
     try (Directory directory = FSDirectory.open(dir);
-        IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new EnglishAnalyzer())
-            .setCommitOnClose(false))) {
+        IndexWriter writer =
+            new IndexWriter(
+                directory, new IndexWriterConfig(new EnglishAnalyzer()).setCommitOnClose(false))) {
       return true;
     } catch (LockObtainFailedException e) {
       return false;
@@ -111,9 +113,14 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
               () -> {
                 try {
                   for (int i = 0; i < 150; i++) {
-                    store.apply(upsert("doc-" + (i % 50), i / 50 + 1, i, PUBLIC,
-                        chunk("concurrent words " + i, axis(i % DIM)),
-                        chunk("more words", axis((i + 1) % DIM))));
+                    store.apply(
+                        upsert(
+                            "doc-" + (i % 50),
+                            i / 50 + 1,
+                            i,
+                            PUBLIC,
+                            chunk("concurrent words " + i, axis(i % DIM)),
+                            chunk("more words", axis((i + 1) % DIM))));
                   }
                 } finally {
                   writing.set(false);
@@ -141,8 +148,14 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
       int searches = 0;
       do {
         for (SearchMode mode : SearchMode.values()) {
-          List<SearchHit> hits = search(mode, "concurrent words", axis(searches % DIM), 10,
-              new SearchFilter("acme", java.util.Set.of("everyone")), searches % 2 == 0);
+          List<SearchHit> hits =
+              search(
+                  mode,
+                  "concurrent words",
+                  axis(searches % DIM),
+                  10,
+                  new SearchFilter("acme", java.util.Set.of("everyone")),
+                  searches % 2 == 0);
           assertThat(hits).hasSizeLessThanOrEqualTo(10);
           searches++;
         }
@@ -159,16 +172,18 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
       List<Future<?>> writers = new ArrayList<>();
       for (int t = 0; t < 2; t++) {
         int parity = t;
-        writers.add(pool.submit(() -> {
-          for (int v = 1 + parity; v <= 100; v += 2) {
-            ChunkSpec[] chunks = new ChunkSpec[v % 3 + 1];
-            for (int c = 0; c < chunks.length; c++) {
-              chunks[c] = chunk("version " + v + " chunk " + c, axis(c));
-            }
-            store.apply(upsert("doc-race", v, v, PUBLIC, chunks));
-          }
-          return null;
-        }));
+        writers.add(
+            pool.submit(
+                () -> {
+                  for (int v = 1 + parity; v <= 100; v += 2) {
+                    ChunkSpec[] chunks = new ChunkSpec[v % 3 + 1];
+                    for (int c = 0; c < chunks.length; c++) {
+                      chunks[c] = chunk("version " + v + " chunk " + c, axis(c));
+                    }
+                    store.apply(upsert("doc-race", v, v, PUBLIC, chunks));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> w : writers) {
         w.get(60, TimeUnit.SECONDS);
@@ -187,12 +202,12 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   @Test
   void bm25ScoresFollowLuceneBm25WithAnseriniParameters() {
     // No title, so the BM25 field holds the text only. Lengths after EnglishAnalyzer: 3, 3, 5.
-    var noTitle = new io.ragstream.core.store.DocumentAttributes(null, "acme", List.of("everyone"),
-        null);
+    var noTitle =
+        new io.ragstream.core.store.DocumentAttributes(null, "acme", List.of("everyone"), null);
     store.apply(upsert("d1", 1, 1, noTitle, chunk("salmon swim upstream", axis(0))));
     store.apply(upsert("d2", 1, 1, noTitle, chunk("salmon salmon river", axis(1))));
-    store.apply(upsert("d3", 1, 1, noTitle,
-        chunk("the river flows into the sea quickly today", axis(2))));
+    store.apply(
+        upsert("d3", 1, 1, noTitle, chunk("the river flows into the sea quickly today", axis(2))));
 
     List<SearchHit> hits = bm25("salmon", 10);
 
@@ -213,15 +228,19 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     store.apply(upsert("runner", 1, 1, PUBLIC, chunk("she runs marathons", axis(0))));
     store.apply(upsert("swimmer", 1, 1, PUBLIC, chunk("he swims in the lake", axis(1))));
 
-    assertThat(bm25("running marathon", 10)).extracting(SearchHit::documentId)
+    assertThat(bm25("running marathon", 10))
+        .extracting(SearchHit::documentId)
         .containsExactly("runner");
     assertThat(bm25("the in", 10)).isEmpty();
     assertThat(bm25("swim AND (lake OR \"sea) ~2 ^3 title:foo * ? [a TO b] \\ //", 10))
-        .extracting(SearchHit::documentId).containsExactly("swimmer");
+        .extracting(SearchHit::documentId)
+        .containsExactly("swimmer");
     // Query term frequency counts, as in Anserini's bag-of-words queries.
     store.apply(upsert("both", 1, 1, PUBLIC, chunk("lake marathons", axis(2))));
-    assertThat(bm25("lake lake lake marathon", 10)).extracting(SearchHit::documentId)
-        .first().isNotEqualTo("runner");
+    assertThat(bm25("lake lake lake marathon", 10))
+        .extracting(SearchHit::documentId)
+        .first()
+        .isNotEqualTo("runner");
   }
 
   // ------------------------------------------------------------------ vectors
@@ -230,8 +249,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   void rejectsPointsWhoseDimensionDiffersFromTheIndex() {
     store.apply(upsert("doc-a", 1, 1, PUBLIC, chunk("eight dims", axis(0))));
 
-    assertThatThrownBy(() -> store.apply(upsert("doc-b", 1, 1, PUBLIC,
-            chunk("sixteen dims", new float[16]))))
+    assertThatThrownBy(
+            () -> store.apply(upsert("doc-b", 1, 1, PUBLIC, chunk("sixteen dims", new float[16]))))
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("doc-b")
         .hasMessageContaining("16-d");
@@ -241,8 +260,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     assertThat(store.version("doc-b")).isEqualTo(-1);
     reopen();
     assertThat(((LuceneVectorStore) store).dimension()).isEqualTo(DIM);
-    assertThatThrownBy(() -> store.apply(upsert("doc-b", 1, 1, PUBLIC,
-            chunk("sixteen dims", unitOf16()))))
+    assertThatThrownBy(
+            () -> store.apply(upsert("doc-b", 1, 1, PUBLIC, chunk("sixteen dims", unitOf16()))))
         .isInstanceOf(StoreException.class);
   }
 
@@ -257,8 +276,7 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     try (LuceneVectorStore fixed =
         LuceneVectorStore.open(dir, LuceneStoreOptions.defaults().withDimension(16))) {
       assertThat(fixed.dimension()).isEqualTo(16);
-      assertThatThrownBy(() -> fixed.apply(upsert("doc-a", 1, 1, PUBLIC,
-              chunk("eight", axis(0)))))
+      assertThatThrownBy(() -> fixed.apply(upsert("doc-a", 1, 1, PUBLIC, chunk("eight", axis(0)))))
           .isInstanceOf(StoreException.class);
       assertThat(fixed.apply(upsert("doc-a", 1, 1, PUBLIC, chunk("sixteen", unitOf16()))))
           .isEqualTo(new ApplyResult.Applied(1, 0));
@@ -271,7 +289,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     store.apply(upsert("doc-a", 1, 1, PUBLIC, chunk("long vector", longVector)));
 
     List<SearchHit> hits = dense(new float[] {0.6f, 0.8f, 0, 0, 0, 0, 0, 0}, 1);
-    assertThat(hits).singleElement()
+    assertThat(hits)
+        .singleElement()
         .satisfies(hit -> assertThat(hit.score()).isCloseTo(1.0, within(1e-4)));
     assertThat(dense(new float[] {6, 8, 0, 0, 0, 0, 0, 0}, 1).get(0).score())
         .isCloseTo(1.0, within(1e-4));
@@ -279,20 +298,27 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
 
   @Test
   void updateAttributesKeepsChunkPayloadAndPointIds() {
-    store.apply(upsert("doc-a", 1, 1, PUBLIC, chunk("first part", axis(0)),
-        chunk("second part", axis(1))));
+    store.apply(
+        upsert("doc-a", 1, 1, PUBLIC, chunk("first part", axis(0)), chunk("second part", axis(1))));
     store.apply(new DocumentUpdate.UpdateAttributes("doc-a", 2, 2, attrs("New", "acme", "x")));
 
-    List<SearchHit> hits = search(SearchMode.DENSE, "q", axis(1), 2,
-        new SearchFilter("acme", java.util.Set.of("x")), false);
-    assertThat(hits).extracting(SearchHit::pointId)
+    List<SearchHit> hits =
+        search(
+            SearchMode.DENSE,
+            "q",
+            axis(1),
+            2,
+            new SearchFilter("acme", java.util.Set.of("x")),
+            false);
+    assertThat(hits)
+        .extracting(SearchHit::pointId)
         .containsExactly(PointId.of("doc-a", 1), PointId.of("doc-a", 0));
     assertThat(hits).extracting(SearchHit::text).containsExactly("second part", "first part");
     assertThat(hits).extracting(SearchHit::chunkIndex).containsExactly(1, 0);
   }
 
   private static io.ragstream.core.store.SearchRequest bm25Request(String text) {
-    return new io.ragstream.core.store.SearchRequest(text, null, 10, SearchMode.BM25,
-        SearchFilter.NONE, false);
+    return new io.ragstream.core.store.SearchRequest(
+        text, null, 10, SearchMode.BM25, SearchFilter.NONE, false);
   }
 }

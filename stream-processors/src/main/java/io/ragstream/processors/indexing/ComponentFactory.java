@@ -11,6 +11,8 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface ComponentFactory<T> extends Serializable {
-  /** Creates (or returns a shared) instance; the caller closes it if it is {@link AutoCloseable}. */
+  /**
+   * Creates (or returns a shared) instance; the caller closes it if it is {@link AutoCloseable}.
+   */
   T create();
 }

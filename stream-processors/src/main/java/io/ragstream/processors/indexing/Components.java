@@ -16,7 +16,8 @@ public final class Components {
   /** The in-process ONNX embedder called {@code name} (see {@link Embedders#names()}). */
   public static ComponentFactory<Embedder> embedder(String name) {
     if (!Embedders.names().contains(name)) { // fail at job build time, not in a task
-      throw new IllegalArgumentException("unknown embedder '" + name + "'; known embedders: " + Embedders.names());
+      throw new IllegalArgumentException(
+          "unknown embedder '" + name + "'; known embedders: " + Embedders.names());
     }
     return () -> Embedders.create(name);
   }

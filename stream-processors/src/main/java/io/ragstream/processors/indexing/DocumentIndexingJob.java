@@ -3,33 +3,33 @@ package io.ragstream.processors.indexing;
 import io.ragstream.core.port.Chunker;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
+import io.ragstream.processors.config.IndexingOptions;
 import io.ragstream.processors.indexing.internal.ChangeRecord;
 import io.ragstream.processors.indexing.internal.ChangeRecordDeserializer;
 import io.ragstream.processors.indexing.internal.DeadLetter;
 import io.ragstream.processors.indexing.internal.DeadLetterSerializer;
 import io.ragstream.processors.indexing.internal.IndexOp;
-import io.ragstream.processors.config.IndexingOptions;
 import io.ragstream.processors.sink.VectorStoreSink;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.util.ParameterTool;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The indexing job: {@code ragstream.changes} → parse → keyBy(documentId) → {@link
- * IndexingFunction} (version guard, skip unchanged content, chunk, embed) → {@link VectorStoreSink};
- * records that cannot be indexed go to {@code ragstream.dlq}.
+ * IndexingFunction} (version guard, skip unchanged content, chunk, embed) → {@link
+ * VectorStoreSink}; records that cannot be indexed go to {@code ragstream.dlq}.
  *
  * <p>The job gets its source, sinks and components through {@link #builder()}, so tests and local
  * mode can run it on a MiniCluster and a cluster deployment can run the same graph. Operators have
@@ -55,7 +55,8 @@ public final class DocumentIndexingJob {
   /**
    * Runs the job on the cluster (or local environment) it is submitted to, configured with {@link
    * io.ragstream.processors.config.IndexingOptions} given as {@code --key value} arguments, e.g.
-   * {@code --ragstream.kafka.bootstrap-servers kafka:9092 --ragstream.store.lucene.path /data/index}.
+   * {@code --ragstream.kafka.bootstrap-servers kafka:9092 --ragstream.store.lucene.path
+   * /data/index}.
    */
   public static void main(String[] args) throws Exception {
     Configuration conf = ParameterTool.fromArgs(args).getConfiguration();
@@ -69,17 +70,31 @@ public final class DocumentIndexingJob {
    * @throws IllegalArgumentException naming the option that is missing or invalid
    */
   public static DocumentIndexingJob fromConfiguration(Configuration conf) {
-    String bootstrap = conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS).orElseThrow(() ->
-        new IllegalArgumentException("missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key()));
-    String store = conf.getOptional(IndexingOptions.STORE_PATH).orElseThrow(() ->
-        new IllegalArgumentException("missing option " + IndexingOptions.STORE_PATH.key()));
+    String bootstrap =
+        conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key()));
+    String store =
+        conf.getOptional(IndexingOptions.STORE_PATH)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "missing option " + IndexingOptions.STORE_PATH.key()));
     return builder()
-        .source(kafkaSource(bootstrap, conf.get(IndexingOptions.CHANGES_TOPIC), conf.get(IndexingOptions.GROUP_ID)))
+        .source(
+            kafkaSource(
+                bootstrap,
+                conf.get(IndexingOptions.CHANGES_TOPIC),
+                conf.get(IndexingOptions.GROUP_ID)))
         .deadLetterSink(deadLetterSink(bootstrap, conf.get(IndexingOptions.DLQ_TOPIC)))
         .store(Components.luceneStore(java.nio.file.Path.of(store)))
         .embedder(Components.embedder(conf.get(IndexingOptions.EMBEDDER)))
-        .chunker(Components.tokenChunker(
-            conf.get(IndexingOptions.CHUNK_MAX_TOKENS), conf.get(IndexingOptions.CHUNK_OVERLAP_TOKENS)))
+        .chunker(
+            Components.tokenChunker(
+                conf.get(IndexingOptions.CHUNK_MAX_TOKENS),
+                conf.get(IndexingOptions.CHUNK_OVERLAP_TOKENS)))
         .build();
   }
 
@@ -110,12 +125,19 @@ public final class DocumentIndexingJob {
     SingleOutputStreamOperator<IndexOp> indexed =
         parsed
             .keyBy(r -> r.documentId)
-            .process(new IndexingFunction(embedderFactory, chunkerFactory), TypeInformation.of(IndexOp.class))
+            .process(
+                new IndexingFunction(embedderFactory, chunkerFactory),
+                TypeInformation.of(IndexOp.class))
             .uid("chunk-embed")
             .name("guard, chunk, embed")
             .setParallelism(parallelism);
-    indexed.sinkTo(storeSink).uid("vector-store-sink").name("vector store").setParallelism(parallelism);
-    parsed.getSideOutput(ParseChangeFunction.DEAD_LETTERS)
+    indexed
+        .sinkTo(storeSink)
+        .uid("vector-store-sink")
+        .name("vector store")
+        .setParallelism(parallelism);
+    parsed
+        .getSideOutput(ParseChangeFunction.DEAD_LETTERS)
         .union(indexed.getSideOutput(ParseChangeFunction.DEAD_LETTERS))
         .sinkTo(deadLetterSink)
         .uid("dlq-sink")
@@ -127,7 +149,8 @@ public final class DocumentIndexingJob {
    * The Kafka source of change events: starts from the group's committed offsets, or the earliest
    * offset on first start; commits offsets on checkpoints.
    */
-  public static KafkaSource<ChangeRecord> kafkaSource(String bootstrapServers, String topic, String groupId) {
+  public static KafkaSource<ChangeRecord> kafkaSource(
+      String bootstrapServers, String topic, String groupId) {
     Properties props = new Properties();
     props.setProperty("fetch.max.wait.ms", "100");
     return KafkaSource.<ChangeRecord>builder()
@@ -192,7 +215,8 @@ public final class DocumentIndexingJob {
 
     /** Parallelism of source, indexing and store sink (default 1). */
     public Builder parallelism(int parallelism) {
-      if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
+      if (parallelism < 1)
+        throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
       this.parallelism = parallelism;
       return this;
     }

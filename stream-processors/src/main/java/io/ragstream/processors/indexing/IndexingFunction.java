@@ -99,16 +99,22 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     DocState current = state.value();
     if (current != null && change.version() <= current.version) {
       staleChanges.inc();
-      LOG.debug("Dropping {} v{}: not newer than v{}", change.documentId(), change.version(), current.version);
+      LOG.debug(
+          "Dropping {} v{}: not newer than v{}",
+          change.documentId(),
+          change.version(),
+          current.version);
       return;
     }
     DocState next = new DocState();
     next.version = change.version();
     if (change.op() == DocumentChange.Op.DELETE) {
       next.deleted = true;
-      out.collect(new IndexOp(
-          new DocumentUpdate.Delete(change.documentId(), change.version(), change.committedAt()),
-          change.capturedAt()));
+      out.collect(
+          new IndexOp(
+              new DocumentUpdate.Delete(
+                  change.documentId(), change.version(), change.committedAt()),
+              change.capturedAt()));
       state.update(next);
       return;
     }
@@ -119,10 +125,11 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     if (current != null && !current.deleted && contentHash.equals(current.contentHash)) {
       reembedSkipped.inc();
       next.chunkCount = current.chunkCount;
-      out.collect(new IndexOp(
-          new DocumentUpdate.UpdateAttributes(
-              change.documentId(), change.version(), change.committedAt(), attributes),
-          change.capturedAt()));
+      out.collect(
+          new IndexOp(
+              new DocumentUpdate.UpdateAttributes(
+                  change.documentId(), change.version(), change.committedAt(), attributes),
+              change.capturedAt()));
       state.update(next);
       return;
     }
@@ -134,10 +141,16 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       return;
     }
     next.chunkCount = points.size();
-    out.collect(new IndexOp(
-        new DocumentUpdate.Upsert(
-            change.documentId(), change.version(), change.committedAt(), attributes, contentHash, points),
-        change.capturedAt()));
+    out.collect(
+        new IndexOp(
+            new DocumentUpdate.Upsert(
+                change.documentId(),
+                change.version(),
+                change.committedAt(),
+                attributes,
+                contentHash,
+                points),
+            change.capturedAt()));
     state.update(next);
   }
 
@@ -155,9 +168,16 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     chunksEmbedded.inc(chunks.size());
     List<Point> points = new ArrayList<>(chunks.size());
     for (Chunk c : chunks) {
-      points.add(new Point(
-          PointId.of(change.documentId(), c.index()), c.index(), chunks.size(), c.text(),
-          c.start(), c.end(), vectors.get(c.index()), embedder.id()));
+      points.add(
+          new Point(
+              PointId.of(change.documentId(), c.index()),
+              c.index(),
+              chunks.size(),
+              c.text(),
+              c.start(),
+              c.end(),
+              vectors.get(c.index()),
+              embedder.id()));
     }
     return points;
   }
@@ -166,7 +186,8 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
   private String contentHash(DocumentChange change) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String part : new String[] {chunker.settingsId(), embedder.id(), change.title(), change.body()}) {
+      for (String part :
+          new String[] {chunker.settingsId(), embedder.id(), change.title(), change.body()}) {
         if (part != null) {
           sha.update(part.getBytes(StandardCharsets.UTF_8));
         }

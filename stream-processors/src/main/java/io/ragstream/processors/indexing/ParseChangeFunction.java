@@ -10,8 +10,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Validates each record of {@code ragstream.changes} as a {@link DocumentChange} and sets its
- * {@code documentId}; a record that does not parse, or whose Kafka key differs from its
- * documentId, goes to the {@link #DEAD_LETTERS} side output with the reason.
+ * {@code documentId}; a record that does not parse, or whose Kafka key differs from its documentId,
+ * goes to the {@link #DEAD_LETTERS} side output with the reason.
  */
 public class ParseChangeFunction extends ProcessFunction<ChangeRecord, ChangeRecord> {
   private static final long serialVersionUID = 1L;

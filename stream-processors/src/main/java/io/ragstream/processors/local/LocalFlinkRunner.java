@@ -44,15 +44,19 @@ public final class LocalFlinkRunner {
     Configuration conf = new Configuration();
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
-    conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+    conf.set(
+        CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
     conf.set(PipelineOptions.OBJECT_REUSE, true);
-    latestCheckpoint(checkpointDir).ifPresent(p -> {
-      LOG.info("Restoring the indexing job from checkpoint {}", p);
-      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
-    });
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+    latestCheckpoint(checkpointDir)
+        .ifPresent(
+            p -> {
+              LOG.info("Restoring the indexing job from checkpoint {}", p);
+              conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
+            });
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.setBufferTimeout(5); // ms: a change should not wait for a network buffer to fill
     job.addTo(env);
     return env.executeAsync("ragstream-document-indexing");
@@ -61,8 +65,13 @@ public final class LocalFlinkRunner {
   /** The newest completed checkpoint ({@code <job>/chk-N} holding {@code _metadata}), if any. */
   public static Optional<Path> latestCheckpoint(Path checkpointDir) {
     if (!Files.isDirectory(checkpointDir)) return Optional.empty();
-    try (Stream<Path> s = Files.find(checkpointDir, 2,
-        (p, a) -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))) {
+    try (Stream<Path> s =
+        Files.find(
+            checkpointDir,
+            2,
+            (p, a) ->
+                p.getFileName().toString().startsWith("chk-")
+                    && Files.exists(p.resolve("_metadata")))) {
       return s.max(Comparator.comparingLong(LocalFlinkRunner::modified));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoints in " + checkpointDir, e);

@@ -21,9 +21,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link IndexingFunction} in Flink's keyed operator harness, with the real chunker and ONNX model. */
+/**
+ * {@link IndexingFunction} in Flink's keyed operator harness, with the real chunker and ONNX model.
+ */
 class IndexingFunctionTest {
-  private static final SourceInfo SOURCE = new SourceInfo("postgresql", "postgres", "public", "documents");
+  private static final SourceInfo SOURCE =
+      new SourceInfo("postgresql", "postgres", "public", "documents");
   private static final String ID = "pg:public.documents:1";
 
   private KeyedOneInputStreamOperatorTestHarness<String, ChangeRecord, IndexOp> harness;
@@ -31,9 +34,12 @@ class IndexingFunctionTest {
 
   @BeforeEach
   void open() throws Exception {
-    IndexingFunction function = new IndexingFunction(
-        Components.embedder("bge-small-en-v1.5-q"), Components.tokenChunker(32, 4));
-    harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(function, r -> r.documentId, Types.STRING);
+    IndexingFunction function =
+        new IndexingFunction(
+            Components.embedder("bge-small-en-v1.5-q"), Components.tokenChunker(32, 4));
+    harness =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            function, r -> r.documentId, Types.STRING);
     harness.open();
   }
 
@@ -74,33 +80,43 @@ class IndexingFunctionTest {
     assertThat(process(upsert(15, "T", "late body", "t", List.of("a")))).isEmpty();
     assertThat(process(upsert(21, "T", "body", "t", List.of("a"))))
         .as("content equal to the pre-delete version is embedded again after a delete")
-        .singleElement().isInstanceOf(DocumentUpdate.Upsert.class);
+        .singleElement()
+        .isInstanceOf(DocumentUpdate.Upsert.class);
   }
 
   @Test
   void metadataOnlyChangeUpdatesAttributesWithoutReembedding() throws Exception {
     process(upsert(10, "T", "Glaciers carve valleys.", "t1", List.of("alice")));
-    List<DocumentUpdate> out = process(upsert(11, "T", "Glaciers carve valleys.", "t2", List.of("bob")));
-    assertThat(out).singleElement().isInstanceOfSatisfying(DocumentUpdate.UpdateAttributes.class, u -> {
-      assertThat(u.attributes().tenant()).isEqualTo("t2");
-      assertThat(u.attributes().acl()).containsExactly("bob");
-      assertThat(u.version()).isEqualTo(11);
-    });
+    List<DocumentUpdate> out =
+        process(upsert(11, "T", "Glaciers carve valleys.", "t2", List.of("bob")));
+    assertThat(out)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            DocumentUpdate.UpdateAttributes.class,
+            u -> {
+              assertThat(u.attributes().tenant()).isEqualTo("t2");
+              assertThat(u.attributes().acl()).containsExactly("bob");
+              assertThat(u.version()).isEqualTo(11);
+            });
     assertThat(process(upsert(12, "New title", "Glaciers carve valleys.", "t2", List.of("bob"))))
         .as("the title is embedded with each chunk, so a new title re-embeds")
-        .singleElement().isInstanceOf(DocumentUpdate.Upsert.class);
+        .singleElement()
+        .isInstanceOf(DocumentUpdate.Upsert.class);
   }
 
   @Test
   void emptyBodyGivesAnUpsertWithoutPoints() throws Exception {
     List<DocumentUpdate> out = process(upsert(10, "Only a title", "   ", "t", List.of("a")));
-    assertThat(out).singleElement().isInstanceOfSatisfying(DocumentUpdate.Upsert.class,
-        u -> assertThat(u.points()).isEmpty());
+    assertThat(out)
+        .singleElement()
+        .isInstanceOfSatisfying(DocumentUpdate.Upsert.class, u -> assertThat(u.points()).isEmpty());
   }
 
   @Test
   void malformedChangeGoesToTheDeadLetterOutput() throws Exception {
-    ChangeRecord bad = new ChangeRecord(ID, "{\"op\":\"UPSERT\",\"documentId\":\"" + ID + "\"", "ragstream.changes", 0, 7);
+    ChangeRecord bad =
+        new ChangeRecord(
+            ID, "{\"op\":\"UPSERT\",\"documentId\":\"" + ID + "\"", "ragstream.changes", 0, 7);
     bad.documentId = ID;
     harness.processElement(new StreamRecord<>(bad, 0));
     assertThat(harness.extractOutputValues()).isEmpty();
@@ -113,15 +129,27 @@ class IndexingFunctionTest {
 
   private List<DocumentUpdate> process(DocumentChange change) throws Exception {
     int before = harness.extractOutputValues().size();
-    ChangeRecord r = new ChangeRecord(change.documentId(), Json.write(change), "ragstream.changes", 0, offset++);
+    ChangeRecord r =
+        new ChangeRecord(change.documentId(), Json.write(change), "ragstream.changes", 0, offset++);
     r.documentId = change.documentId();
     harness.processElement(new StreamRecord<>(r, 0));
     List<IndexOp> all = harness.extractOutputValues();
     return all.subList(before, all.size()).stream().map(IndexOp::update).toList();
   }
 
-  private static DocumentChange upsert(long version, String title, String body, String tenant, List<String> acl) {
-    return new DocumentChange(DocumentChange.Op.UPSERT, ID, version, 1L, 2L, title, body, tenant, acl,
-        Map.of("lang", "en"), SOURCE);
+  private static DocumentChange upsert(
+      long version, String title, String body, String tenant, List<String> acl) {
+    return new DocumentChange(
+        DocumentChange.Op.UPSERT,
+        ID,
+        version,
+        1L,
+        2L,
+        title,
+        body,
+        tenant,
+        acl,
+        Map.of("lang", "en"),
+        SOURCE);
   }
 }

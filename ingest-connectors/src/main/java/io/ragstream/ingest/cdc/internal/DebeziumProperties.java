@@ -33,8 +33,7 @@ public final class DebeziumProperties {
     p.setProperty("name", engineName(config));
     p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
     p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-    p.setProperty(
-        "offset.storage.file.filename", config.offsetsFile().toAbsolutePath().toString());
+    p.setProperty("offset.storage.file.filename", config.offsetsFile().toAbsolutePath().toString());
     p.setProperty("offset.flush.interval.ms", Long.toString(OFFSET_FLUSH_INTERVAL_MS));
     p.setProperty("offset.flush.timeout.ms", "10000");
 

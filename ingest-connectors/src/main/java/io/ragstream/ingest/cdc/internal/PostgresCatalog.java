@@ -45,7 +45,10 @@ public final class PostgresCatalog {
       String walLevel = walLevel(c);
       if (!"logical".equals(walLevel)) {
         throw new CdcSetupException(
-            "PostgreSQL at " + where() + " has wal_level=" + walLevel
+            "PostgreSQL at "
+                + where()
+                + " has wal_level="
+                + walLevel
                 + "; change data capture needs wal_level=logical (ALTER SYSTEM SET wal_level ="
                 + " logical; then restart PostgreSQL)");
       }
@@ -95,8 +98,13 @@ public final class PostgresCatalog {
         }
         if (System.nanoTime() > deadline) {
           throw new CdcSetupException(
-              "replication slot " + config.slotName() + " at " + where() + " is still in use after "
-                  + timeout + "; stop the CDC source that uses it first");
+              "replication slot "
+                  + config.slotName()
+                  + " at "
+                  + where()
+                  + " is still in use after "
+                  + timeout
+                  + "; stop the CDC source that uses it first");
         }
         Thread.sleep(100); // bounded poll of the server's slot state; no notification exists
       }
@@ -134,7 +142,11 @@ public final class PostgresCatalog {
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new CdcSetupException(
-              "mapped table " + name + " does not exist in database " + config.database() + " at "
+              "mapped table "
+                  + name
+                  + " does not exist in database "
+                  + config.database()
+                  + " at "
                   + where());
         }
         oid = rs.getLong(1);
@@ -168,28 +180,46 @@ public final class PostgresCatalog {
     }
     if (primaryKey.isEmpty()) {
       throw new CdcSetupException(
-          "table " + name + " has no primary key: Debezium emits no usable deletes for it (a"
-              + " delete event would carry no row id). Add one, e.g. ALTER TABLE " + name
-              + " ADD PRIMARY KEY (" + t.idColumn() + ")");
+          "table "
+              + name
+              + " has no primary key: Debezium emits no usable deletes for it (a"
+              + " delete event would carry no row id). Add one, e.g. ALTER TABLE "
+              + name
+              + " ADD PRIMARY KEY ("
+              + t.idColumn()
+              + ")");
     }
     if (!primaryKey.equals(List.of(t.idColumn()))) {
       throw new CdcSetupException(
-          "the primary key of table " + name + " is (" + String.join(", ", primaryKey)
-              + ") but the mapping's idColumn is '" + t.idColumn()
+          "the primary key of table "
+              + name
+              + " is ("
+              + String.join(", ", primaryKey)
+              + ") but the mapping's idColumn is '"
+              + t.idColumn()
               + "'; the id column must be the whole primary key, because deletes carry only the"
               + " key columns");
     }
     if (replicaIdentity != 'd' && replicaIdentity != 'f') {
       throw new CdcSetupException(
-          "table " + name + " has REPLICA IDENTITY " + replicaIdentityName(replicaIdentity)
-              + ": its deletes would not carry the primary key. Use ALTER TABLE " + name
+          "table "
+              + name
+              + " has REPLICA IDENTITY "
+              + replicaIdentityName(replicaIdentity)
+              + ": its deletes would not carry the primary key. Use ALTER TABLE "
+              + name
               + " REPLICA IDENTITY DEFAULT");
     }
     for (String column : t.columns()) {
       if (!columns.contains(column)) {
         throw new CdcSetupException(
-            "mapped column '" + column + "' does not exist in table " + name + " (columns: "
-                + String.join(", ", columns) + ")");
+            "mapped column '"
+                + column
+                + "' does not exist in table "
+                + name
+                + " (columns: "
+                + String.join(", ", columns)
+                + ")");
       }
     }
   }

@@ -38,12 +38,12 @@ import java.util.Map;
  * <p>documentId is {@code pg:<schema>.<table>:<id>}. version is {@code source.lsn}: the LSN of the
  * change record in the WAL. DESIGN.md speaks of the commit LSN, but two updates of one row in one
  * transaction share a commit LSN, while the change LSN differs and, because row locks serialize
- * writers, grows with commit order for any one row. Snapshot reads ({@code r}) carry the
- * snapshot's LSN, which is below every change streamed after it. committedAt is {@code
- * source.ts_ms}, capturedAt the envelope's {@code ts_ms} (0 when absent). The ACL column is a
- * {@code text[]} (a JSON array of strings; NULL gives an empty list, NULL elements are dropped).
- * Title, body and tenant are strings (numbers and booleans are rendered as text). Metadata columns
- * are rendered as text, non-scalar values as JSON text; NULLs are left out.
+ * writers, grows with commit order for any one row. Snapshot reads ({@code r}) carry the snapshot's
+ * LSN, which is below every change streamed after it. committedAt is {@code source.ts_ms},
+ * capturedAt the envelope's {@code ts_ms} (0 when absent). The ACL column is a {@code text[]} (a
+ * JSON array of strings; NULL gives an empty list, NULL elements are dropped). Title, body and
+ * tenant are strings (numbers and booleans are rendered as text). Metadata columns are rendered as
+ * text, non-scalar values as JSON text; NULLs are left out.
  */
 public final class DebeziumChangeMapper {
   /** Prefix of PostgreSQL document ids. */
@@ -71,7 +71,7 @@ public final class DebeziumChangeMapper {
    * Maps one record; never throws (failures become {@link MappingOutcome.Rejected}).
    *
    * @param topic topic the record was read from
-   * @param key   UTF-8 JSON key bytes, may be null
+   * @param key UTF-8 JSON key bytes, may be null
    * @param value UTF-8 JSON envelope bytes, null for a tombstone
    */
   public MappingOutcome map(String topic, byte[] key, byte[] value) {
@@ -125,7 +125,9 @@ public final class DebeziumChangeMapper {
     }
     if (op.equals("t")) {
       throw new NormalizationException(
-          "truncate is not supported: TRUNCATE of " + qualified + " names no rows, so its"
+          "truncate is not supported: TRUNCATE of "
+              + qualified
+              + " names no rows, so its"
               + " documents cannot be deleted one by one; they stay indexed until a reconcile"
               + " removes them");
     }
@@ -278,7 +280,9 @@ public final class DebeziumChangeMapper {
     }
     if (!v.isArray()) {
       throw new NormalizationException(
-          "acl column '" + column + "' must be a text[] (JSON array of strings), was "
+          "acl column '"
+              + column
+              + "' must be a text[] (JSON array of strings), was "
               + v.getNodeType());
     }
     List<String> acl = new ArrayList<>(v.size());

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NormalizeProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(NormalizeProcessor.class);
+
   /** Value of the DLQ stage header. */
   public static final String STAGE = "normalizer";
 

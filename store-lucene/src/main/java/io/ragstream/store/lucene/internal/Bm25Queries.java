@@ -22,7 +22,9 @@ import org.apache.lucene.search.TermQuery;
  * so any text is accepted.
  */
 public final class Bm25Queries {
-  /** Clauses left free under {@link IndexSearcher#getMaxClauseCount()} for the visibility filter. */
+  /**
+   * Clauses left free under {@link IndexSearcher#getMaxClauseCount()} for the visibility filter.
+   */
   static final int RESERVED_CLAUSES = 16;
 
   private Bm25Queries() {}

@@ -92,8 +92,8 @@ import org.slf4j.LoggerFactory;
  * near-real-time readers, and the version guard. The engine behind {@code LuceneVectorStore}
  * handles; use those, not this class.
  *
- * <p>Threading: applies and flushes are serialized by one lock (so the version check and the
- * write are atomic); searches run concurrently and never take it.
+ * <p>Threading: applies and flushes are serialized by one lock (so the version check and the write
+ * are atomic); searches run concurrently and never take it.
  *
  * <p>Read-your-writes: every write bumps a generation; a read ({@link #search}, {@link #stats})
  * that finds the searcher behind the latest generation refreshes it first ({@code
@@ -126,10 +126,13 @@ public final class LuceneIndex implements Closeable {
   private final SearcherManager searchers;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Object refreshLock = new Object();
+
   /** Advanced after every write and every failed write attempt, only under writeLock. */
   private final AtomicLong writeGeneration = new AtomicLong();
+
   /** Latest write generation the current searcher shows. */
   private volatile long refreshedGeneration;
+
   /** States written since the searcher was refreshed, by document id. */
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
 
@@ -188,13 +191,24 @@ public final class LuceneIndex implements Closeable {
       int dimension = indexedDimension(searchers);
       if (options.dimension() != 0 && dimension != 0 && options.dimension() != dimension) {
         throw new StoreException(
-            "Lucene store " + path + " holds " + dimension + "-d vectors but options.dimension is "
-                + options.dimension(), null);
+            "Lucene store "
+                + path
+                + " holds "
+                + dimension
+                + "-d vectors but options.dimension is "
+                + options.dimension(),
+            null);
       }
       LuceneIndex index =
           new LuceneIndex(
-              path, options, directory, analyzer, writer, searchers,
-              dimension != 0 ? dimension : options.dimension(), userData);
+              path,
+              options,
+              directory,
+              analyzer,
+              writer,
+              searchers,
+              dimension != 0 ? dimension : options.dimension(),
+              userData);
       LOG.info("Opened Lucene store {} ({})", path, index.stats());
       return index;
     } catch (IOException | RuntimeException e) {
@@ -251,8 +265,12 @@ public final class LuceneIndex implements Closeable {
       ensureOpen();
       DocumentState state = currentState(update.documentId());
       if (state != null && update.version() <= state.version()) {
-        LOG.trace("Stale {} v{} of {} (stored v{})", kind(update), update.version(),
-            update.documentId(), state.version());
+        LOG.trace(
+            "Stale {} v{} of {} (stored v{})",
+            kind(update),
+            update.version(),
+            update.documentId(),
+            state.version());
         return new ApplyResult.Stale(state.version());
       }
       ApplyResult result;
@@ -266,13 +284,22 @@ public final class LuceneIndex implements Closeable {
       if (pending.size() >= MAX_PENDING) {
         refreshIfBehind();
       }
-      LOG.trace("Applied {} v{} of {}: {}", kind(update), update.version(), update.documentId(),
-          result);
+      LOG.trace(
+          "Applied {} v{} of {}: {}", kind(update), update.version(), update.documentId(), result);
       return result;
     } catch (IOException | IllegalArgumentException | AlreadyClosedException e) {
       throw new StoreException(
-          "Lucene store " + path + ": cannot apply " + kind(update) + " v" + update.version()
-              + " of document " + update.documentId() + ": " + e.getMessage(), e);
+          "Lucene store "
+              + path
+              + ": cannot apply "
+              + kind(update)
+              + " v"
+              + update.version()
+              + " of document "
+              + update.documentId()
+              + ": "
+              + e.getMessage(),
+          e);
     } finally {
       writeLock.unlock();
     }
@@ -313,8 +340,9 @@ public final class LuceneIndex implements Closeable {
   }
 
   /** Writes {@code docs} in place of every Lucene document of the document (writeLock held). */
-  private void replace(String documentId, List<Document> docs, DocumentState newState,
-      long committedAt) throws IOException {
+  private void replace(
+      String documentId, List<Document> docs, DocumentState newState, long committedAt)
+      throws IOException {
     try {
       writer.updateDocuments(PointSchema.documentTerm(documentId), docs);
     } catch (IOException | RuntimeException e) {
@@ -339,16 +367,19 @@ public final class LuceneIndex implements Closeable {
 
   private ApplyResult upsert(DocumentUpdate.Upsert u, DocumentState state) throws IOException {
     int previous = livePoints(state);
-    write(u.documentId(), u.version(), u.committedAt(), u.attributes(), u.contentHash(),
-        u.points());
+    write(
+        u.documentId(), u.version(), u.committedAt(), u.attributes(), u.contentHash(), u.points());
     return new ApplyResult.Applied(u.points().size(), Math.max(0, previous - u.points().size()));
   }
 
   private ApplyResult updateAttributes(DocumentUpdate.UpdateAttributes u, DocumentState state)
       throws IOException {
     if (state == null || state.tombstone()) {
-      LOG.warn("Attribute update v{} for {} document {} changes nothing (no live points)",
-          u.version(), state == null ? "unknown" : "deleted", u.documentId());
+      LOG.warn(
+          "Attribute update v{} for {} document {} changes nothing (no live points)",
+          u.version(),
+          state == null ? "unknown" : "deleted",
+          u.documentId());
       return new ApplyResult.Applied(0, 0);
     }
     if (pending.containsKey(u.documentId())) {
@@ -361,8 +392,8 @@ public final class LuceneIndex implements Closeable {
     } finally {
       searchers.release(searcher);
     }
-    write(u.documentId(), u.version(), u.committedAt(), u.attributes(), state.contentHash(),
-        points);
+    write(
+        u.documentId(), u.version(), u.committedAt(), u.attributes(), state.contentHash(), points);
     return new ApplyResult.Applied(points.size(), 0);
   }
 
@@ -370,8 +401,9 @@ public final class LuceneIndex implements Closeable {
     int previous = livePoints(state);
     replace(
         d.documentId(),
-        List.of(PointSchema.tombstone(d.documentId(), d.version(), d.committedAt(),
-            System.currentTimeMillis())),
+        List.of(
+            PointSchema.tombstone(
+                d.documentId(), d.version(), d.committedAt(), System.currentTimeMillis())),
         new DocumentState(d.version(), true, null, 0),
         d.committedAt());
     return new ApplyResult.Applied(0, previous);
@@ -392,8 +424,17 @@ public final class LuceneIndex implements Closeable {
     for (Point p : points) {
       if (p.vector().length != dim) {
         throw new StoreException(
-            "Lucene store " + path + ": point " + p.chunkIndex() + " of document " + documentId
-                + " has a " + p.vector().length + "-d vector, the index holds " + dim + "-d vectors",
+            "Lucene store "
+                + path
+                + ": point "
+                + p.chunkIndex()
+                + " of document "
+                + documentId
+                + " has a "
+                + p.vector().length
+                + "-d vector, the index holds "
+                + dim
+                + "-d vectors",
             null);
       }
       float[] unit;
@@ -401,15 +442,26 @@ public final class LuceneIndex implements Closeable {
         unit = Vectors.unit(p.vector());
       } catch (IllegalArgumentException e) {
         throw new StoreException(
-            "Lucene store " + path + ": point " + p.chunkIndex() + " of document " + documentId
-                + ": " + e.getMessage(), e);
+            "Lucene store "
+                + path
+                + ": point "
+                + p.chunkIndex()
+                + " of document "
+                + documentId
+                + ": "
+                + e.getMessage(),
+            e);
       }
-      docs.add(PointSchema.chunk(documentId, version, committedAt, now, attributes, contentHash, p,
-          unit));
+      docs.add(
+          PointSchema.chunk(
+              documentId, version, committedAt, now, attributes, contentHash, p, unit));
     }
-    docs.add(PointSchema.liveState(documentId, version, committedAt, now, contentHash,
-        points.size()));
-    replace(documentId, docs, new DocumentState(version, false, contentHash, points.size()),
+    docs.add(
+        PointSchema.liveState(documentId, version, committedAt, now, contentHash, points.size()));
+    replace(
+        documentId,
+        docs,
+        new DocumentState(version, false, contentHash, points.size()),
         committedAt);
     if (dimension == 0 && dim != 0) {
       dimension = dim;
@@ -438,8 +490,14 @@ public final class LuceneIndex implements Closeable {
       FloatVectorValues vectors = leaf.reader().getFloatVectorValues(VECTOR);
       if (vectors == null || vectors.advance(local) != local) {
         throw new StoreException(
-            "Lucene store " + path + ": point " + doc.get(POINT_ID) + " of document "
-                + documentId + " has no vector", null);
+            "Lucene store "
+                + path
+                + ": point "
+                + doc.get(POINT_ID)
+                + " of document "
+                + documentId
+                + " has no vector",
+            null);
       }
       points.add(
           new Point(
@@ -507,9 +565,9 @@ public final class LuceneIndex implements Closeable {
 
   /**
    * See {@code VectorStore.search}. List depths: DENSE and BM25 fetch {@code k}, HYBRID fuses two
-   * lists of {@code max(k, candidates)}; with {@code collapseDocuments} every list is {@code
-   * max(k * collapseOverfetch, candidates)} deep. Dense queries explore at least {@code
-   * candidates} HNSW candidates.
+   * lists of {@code max(k, candidates)}; with {@code collapseDocuments} every list is {@code max(k
+   * * collapseOverfetch, candidates)} deep. Dense queries explore at least {@code candidates} HNSW
+   * candidates.
    */
   public List<SearchHit> search(SearchRequest request) {
     ensureOpen();
@@ -522,13 +580,12 @@ public final class LuceneIndex implements Closeable {
         searchers.release(searcher);
       }
     } catch (IOException | AlreadyClosedException e) {
-      throw new StoreException("Lucene store " + path + ": " + request.mode() + " search failed",
-          e);
+      throw new StoreException(
+          "Lucene store " + path + ": " + request.mode() + " search failed", e);
     }
   }
 
-  private List<SearchHit> search(IndexSearcher searcher, SearchRequest request)
-      throws IOException {
+  private List<SearchHit> search(IndexSearcher searcher, SearchRequest request) throws IOException {
     Query visible = visibility(request.filter());
     int k = request.k();
     boolean collapse = request.collapseDocuments();
@@ -538,10 +595,12 @@ public final class LuceneIndex implements Closeable {
             : request.mode() == SearchMode.HYBRID ? Math.max(k, options.candidates()) : k;
     List<Ranked> ranked;
     switch (request.mode()) {
-      case DENSE -> ranked = maybeCollapse(searcher, dense(searcher, request.vector(), visible,
-          depth), collapse);
-      case BM25 -> ranked = maybeCollapse(searcher, bm25(searcher, request.text(), visible, depth),
-          collapse);
+      case DENSE ->
+          ranked =
+              maybeCollapse(searcher, dense(searcher, request.vector(), visible, depth), collapse);
+      case BM25 ->
+          ranked =
+              maybeCollapse(searcher, bm25(searcher, request.text(), visible, depth), collapse);
       case HYBRID -> ranked = hybrid(searcher, request, visible, depth, collapse);
       default -> throw new IllegalStateException("unknown mode " + request.mode());
     }
@@ -583,8 +642,9 @@ public final class LuceneIndex implements Closeable {
       for (int i = 0; i < bm25Docs.size(); i++) {
         ids.put(bm25Docs.get(i).doc(), bm25Ids[i]);
       }
-      fused = ReciprocalRankFusion.fuse(List.of(denseDocs, bm25Docs), options.rrfK(),
-          r -> ids.get(r.doc()));
+      fused =
+          ReciprocalRankFusion.fuse(
+              List.of(denseDocs, bm25Docs), options.rrfK(), r -> ids.get(r.doc()));
     } else {
       fused = ReciprocalRankFusion.fuse(List.of(dense, bm25), options.rrfK(), Ranked::doc);
     }
@@ -601,10 +661,15 @@ public final class LuceneIndex implements Closeable {
     }
     if (vector.length != dim) {
       throw new IllegalArgumentException(
-          "query vector has " + vector.length + " dimensions, the index holds " + dim + "-d vectors");
+          "query vector has "
+              + vector.length
+              + " dimensions, the index holds "
+              + dim
+              + "-d vectors");
     }
-    Query knn = new KnnFloatVectorQuery(VECTOR, Vectors.unit(vector),
-        Math.max(depth, options.candidates()), visible);
+    Query knn =
+        new KnnFloatVectorQuery(
+            VECTOR, Vectors.unit(vector), Math.max(depth, options.candidates()), visible);
     ScoreDoc[] docs = searcher.search(knn, depth).scoreDocs;
     List<Ranked> out = new ArrayList<>(docs.length);
     for (ScoreDoc d : docs) {
@@ -721,8 +786,8 @@ public final class LuceneIndex implements Closeable {
                 USER_LAST_APPLIED_AT, Long.toString(lastAppliedAt))
             .entrySet());
     long seq = writer.commit();
-    LOG.debug("Committed Lucene store {} (sequence {}, lastCommittedAt {})", path, seq,
-        lastCommittedAt);
+    LOG.debug(
+        "Committed Lucene store {} (sequence {}, lastCommittedAt {})", path, seq, lastCommittedAt);
   }
 
   /** Commits and closes the writer, the searchers and the directory. */
@@ -773,8 +838,8 @@ public final class LuceneIndex implements Closeable {
   private record Ranked(int doc, double score) {}
 
   /** What the state document says about a document ({@code chunkCount} 0 for a tombstone). */
-  private record DocumentState(long version, boolean tombstone, String contentHash,
-      int chunkCount) {}
+  private record DocumentState(
+      long version, boolean tombstone, String contentHash, int chunkCount) {}
 
   /** A state written at {@code generation} that the searcher may not show yet. */
   private record Pending(DocumentState state, long generation) {}

@@ -20,48 +20,64 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The Lucene document layout of the store: one {@code type=chunk} document per point and one
- * {@code type=state} document per document id (its version, tombstone flag and content hash).
- * Both carry {@code documentId}, so one {@code updateDocuments(Term(documentId), ...)} replaces a
- * document's points and state atomically.
+ * The Lucene document layout of the store: one {@code type=chunk} document per point and one {@code
+ * type=state} document per document id (its version, tombstone flag and content hash). Both carry
+ * {@code documentId}, so one {@code updateDocuments(Term(documentId), ...)} replaces a document's
+ * points and state atomically.
  */
 public final class PointSchema {
   /** {@code chunk} or {@code state}; indexed, not stored. */
   public static final String TYPE = "type";
+
   public static final String TYPE_CHUNK = "chunk";
   public static final String TYPE_STATE = "state";
 
   /** Source-qualified document id: indexed term, stored, sorted doc values (for collapsing). */
   public static final String DOCUMENT_ID = "documentId";
+
   /** Point UUID as text; indexed term, stored. */
   public static final String POINT_ID = "pointId";
+
   public static final String CHUNK_INDEX = "chunkIndex";
   public static final String CHUNK_COUNT = "chunkCount";
   public static final String VERSION = "version";
+
   /** Source commit time, epoch ms. */
   public static final String COMMITTED_AT = "committedAt";
+
   /** Wall-clock time the document was written to Lucene, epoch ms. */
   public static final String INDEXED_AT = "indexedAt";
+
   /** Indexed term, stored; absent when the document has no tenant. */
   public static final String TENANT = "tenant";
+
   /** One indexed, stored term per principal; absent when the acl is empty. */
   public static final String ACL = "acl";
+
   public static final String TITLE = "title";
   public static final String TEXT = "text";
+
   /** Inclusive start offset of the chunk in the body, UTF-16 chars. */
   public static final String START = "start";
+
   /** Exclusive end offset of the chunk in the body, UTF-16 chars. */
   public static final String END = "end";
+
   public static final String CONTENT_HASH = "contentHash";
   public static final String EMBEDDER = "embedder";
+
   /** Metadata map as stored JSON. */
   public static final String METADATA = "metadata";
+
   /** Dense vector, HNSW, {@link VectorSimilarityFunction#DOT_PRODUCT} over unit vectors. */
   public static final String VECTOR = "vector";
+
   /** {@code title + " " + text}, analyzed (EnglishAnalyzer), not stored; the BM25 field. */
   public static final String BM25 = "bm25";
+
   /** On state documents: {@code live} or {@code tombstone}. */
   public static final String STATE = "state";
+
   public static final String STATE_LIVE = "live";
   public static final String STATE_TOMBSTONE = "tombstone";
 
@@ -140,7 +156,11 @@ public final class PointSchema {
 
   /** The state document of a live document ({@code contentHash} of its current version). */
   public static Document liveState(
-      String documentId, long version, long committedAt, long indexedAt, String contentHash,
+      String documentId,
+      long version,
+      long committedAt,
+      long indexedAt,
+      String contentHash,
       int chunkCount) {
     Document doc = state(documentId, version, committedAt, indexedAt, STATE_LIVE);
     doc.add(new StoredField(CONTENT_HASH, contentHash));

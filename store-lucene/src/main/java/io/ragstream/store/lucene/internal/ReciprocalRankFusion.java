@@ -26,9 +26,9 @@ public final class ReciprocalRankFusion {
   public record Fused<T>(T item, double score, int bestRank) {}
 
   /**
-   * Fuses {@code lists} (each best first) into one list, best first. Items are identified by
-   * {@code key}, so passing a document-id key fuses at document level. Ties on score are broken by
-   * the better best rank, then by first appearance.
+   * Fuses {@code lists} (each best first) into one list, best first. Items are identified by {@code
+   * key}, so passing a document-id key fuses at document level. Ties on score are broken by the
+   * better best rank, then by first appearance.
    *
    * @param k the RRF constant, >= 0 (60 in the paper)
    */

@@ -23,7 +23,8 @@ public final class Vectors {
       squared += (double) x * x;
     }
     if (!Double.isFinite(squared) || squared == 0) {
-      throw new IllegalArgumentException("vector must be finite and non-zero, squared norm " + squared);
+      throw new IllegalArgumentException(
+          "vector must be finite and non-zero, squared norm " + squared);
     }
     if (Math.abs(squared - 1) <= UNIT_TOLERANCE) {
       return v;

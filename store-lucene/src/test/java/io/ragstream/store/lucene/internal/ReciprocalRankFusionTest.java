@@ -27,8 +27,7 @@ class ReciprocalRankFusionTest {
     // Chunks "d1#0" and "d1#1" belong to one document; the key fuses them.
     List<ReciprocalRankFusion.Fused<String>> fused =
         ReciprocalRankFusion.fuse(
-            List.of(List.of("d2#0", "d1#1"), List.of("d1#0", "d2#0")), 60,
-            s -> s.substring(0, 2));
+            List.of(List.of("d2#0", "d1#1"), List.of("d1#0", "d2#0")), 60, s -> s.substring(0, 2));
 
     assertThat(fused).hasSize(2);
     assertThat(fused.get(0).item()).isEqualTo("d2#0");

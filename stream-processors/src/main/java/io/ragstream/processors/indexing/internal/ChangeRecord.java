@@ -1,20 +1,25 @@
 package io.ragstream.processors.indexing.internal;
 
 /**
- * A record read from {@code ragstream.changes}, with enough of its origin to dead-letter it.
- * A Flink POJO (public no-arg constructor, public fields) so Flink serializes it without Kryo.
+ * A record read from {@code ragstream.changes}, with enough of its origin to dead-letter it. A
+ * Flink POJO (public no-arg constructor, public fields) so Flink serializes it without Kryo.
  */
 public class ChangeRecord {
   /** Kafka key (the documentId), may be null. */
   public String key;
+
   /** Kafka value: DocumentChange JSON. */
   public String value;
+
   /** Origin topic. */
   public String topic;
+
   /** Origin partition. */
   public int partition;
+
   /** Origin offset. */
   public long offset;
+
   /** documentId once parsed, else null. */
   public String documentId;
 

@@ -8,10 +8,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Reads {@code ragstream.changes} records as {@link ChangeRecord}s. Kafka tombstones (null value,
- * written after a DELETE so the topic can be compacted) carry nothing to index and are skipped;
- * the DELETE before them carries the version.
+ * written after a DELETE so the topic can be compacted) carry nothing to index and are skipped; the
+ * DELETE before them carries the version.
  */
-public final class ChangeRecordDeserializer implements KafkaRecordDeserializationSchema<ChangeRecord> {
+public final class ChangeRecordDeserializer
+    implements KafkaRecordDeserializationSchema<ChangeRecord> {
   private static final long serialVersionUID = 1L;
 
   @Override
@@ -20,9 +21,13 @@ public final class ChangeRecordDeserializer implements KafkaRecordDeserializatio
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    out.collect(new ChangeRecord(
-        key, new String(record.value(), StandardCharsets.UTF_8), record.topic(),
-        record.partition(), record.offset()));
+    out.collect(
+        new ChangeRecord(
+            key,
+            new String(record.value(), StandardCharsets.UTF_8),
+            record.topic(),
+            record.partition(),
+            record.offset()));
   }
 
   @Override

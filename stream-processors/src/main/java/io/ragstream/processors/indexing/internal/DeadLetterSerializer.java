@@ -18,8 +18,8 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
   @Override
   public ProducerRecord<byte[], byte[]> serialize(
       DeadLetter d, KafkaSinkContext context, Long timestamp) {
-    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(
-        topic, null, timestamp, bytes(d.key), bytes(d.value));
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(topic, null, timestamp, bytes(d.key), bytes(d.value));
     r.headers()
         .add(Topics.DLQ_HEADER_REASON, bytes(d.reason))
         .add(Topics.DLQ_HEADER_EXCEPTION, bytes(d.exception))
