@@ -144,6 +144,16 @@ public final class LocalPlatform implements AutoCloseable {
     cdc = new PostgresCdcSource(config.source(), cdcSink);
     closeables.push(cdc);
     cdc.start();
+    cdc.terminated()
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                LOG.error(
+                    "CDC source failed; the index no longer follows the source and /ready stays"
+                        + " false until a restart: {}",
+                    e.getMessage());
+              }
+            });
 
     ScheduledExecutorService monitor =
         Executors.newSingleThreadScheduledExecutor(
@@ -180,7 +190,8 @@ public final class LocalPlatform implements AutoCloseable {
   private void checkReady(Admin admin) {
     try {
       boolean now =
-          cdc.snapshotCompleted().isDone()
+          !cdc.terminated().isCompletedExceptionally()
+              && cdc.snapshotCompleted().isDone()
               && !cdc.snapshotCompleted().isCompletedExceptionally()
               && ConsumerLag.of(
                       admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics())
