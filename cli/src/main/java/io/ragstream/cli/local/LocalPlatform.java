@@ -92,6 +92,9 @@ public final class LocalPlatform implements AutoCloseable {
         NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
             .topicPrefix(config.source().topicPrefix())
             .partitions(config.parallelism())
+            // One normalizer per data dir: static membership lets a restart after a crash
+            // rejoin at once instead of waiting out the dead member's session.
+            .groupInstanceId("ragstream-local-" + Integer.toHexString(config.dataDir().hashCode()))
             .build(); // the normalizer creates its input topics, ragstream.changes (compacted) and
     // the DLQ
 

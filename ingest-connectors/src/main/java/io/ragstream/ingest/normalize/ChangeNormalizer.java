@@ -87,6 +87,11 @@ public final class ChangeNormalizer {
     // Streams defaults its producers to linger.ms=100, which would add up to 100 ms to every
     // change's commit-to-searchable time; 5 ms still batches a burst.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    if (config.groupInstanceId() != null) {
+      p.put(
+          StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+          config.groupInstanceId());
+    }
     return p;
   }
 }

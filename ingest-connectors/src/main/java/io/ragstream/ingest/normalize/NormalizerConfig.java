@@ -32,6 +32,10 @@ import java.util.Set;
  * @param partitions partitions of topics the runner creates; default 1
  * @param createTopics whether {@link ChangeNormalizerRunner#start()} creates missing input and
  *     output topics ({@code ragstream.changes} compacted); default true
+ * @param groupInstanceId Kafka static group membership ({@code group.instance.id} of the consumer),
+ *     or null (default) for dynamic membership. With one instance per id, a restart after a crash
+ *     rejoins at once instead of waiting for the dead member's session timeout (45 s); two running
+ *     instances must never share an id.
  * @throws IllegalArgumentException naming the field when a value is invalid
  */
 public record NormalizerConfig(
@@ -46,7 +50,8 @@ public record NormalizerConfig(
     ProcessingGuarantee processingGuarantee,
     int replicationFactor,
     int partitions,
-    boolean createTopics) {
+    boolean createTopics,
+    String groupInstanceId) {
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "ragstream-normalizer";
@@ -97,6 +102,9 @@ public record NormalizerConfig(
     if (partitions < 1) {
       throw new IllegalArgumentException("normalizer.partitions must be >= 1, was " + partitions);
     }
+    if (groupInstanceId != null) {
+      notBlank("normalizer.groupInstanceId", groupInstanceId);
+    }
     Set<String> outputs = Set.of(changesTopic, dlqTopic);
     if (outputs.size() < 2) {
       throw new IllegalArgumentException("normalizer.changesTopic and dlqTopic must differ");
@@ -140,6 +148,7 @@ public record NormalizerConfig(
     private int replicationFactor = 1;
     private int partitions = 1;
     private boolean createTopics = true;
+    private String groupInstanceId;
 
     private Builder(String bootstrapServers, Path stateDir, List<TableMapping> tables) {
       this.bootstrapServers = bootstrapServers;
@@ -197,6 +206,12 @@ public record NormalizerConfig(
       return this;
     }
 
+    /** Static group membership id, or null for dynamic membership (the default). */
+    public Builder groupInstanceId(String v) {
+      this.groupInstanceId = v;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the field when a value is invalid
      */
@@ -213,7 +228,8 @@ public record NormalizerConfig(
           processingGuarantee,
           replicationFactor,
           partitions,
-          createTopics);
+          createTopics,
+          groupInstanceId);
     }
   }
 }

@@ -76,6 +76,20 @@ class ChangeNormalizerTest {
   }
 
   @Test
+  void staticMembershipIsOnlyUsedWhenConfigured() {
+    TableMapping documents = TableMapping.defaults();
+    var dynamic = NormalizerConfig.builder("b:9092", dataDir, List.of(documents)).build();
+    assertThat(ChangeNormalizer.streamsConfig(dynamic))
+        .doesNotContainKey("consumer.group.instance.id");
+    var fixed =
+        NormalizerConfig.builder("b:9092", dataDir, List.of(documents))
+            .groupInstanceId("local-1")
+            .build();
+    assertThat(ChangeNormalizer.streamsConfig(fixed))
+        .containsEntry("consumer.group.instance.id", "local-1");
+  }
+
+  @Test
   void mapsInsertToUpsertKeyedByDocumentId() {
     send(
         key("42"),
