@@ -113,7 +113,7 @@ public final class OnnxEmbedder implements Embedder {
     requireText(query, "query");
     float[] vector;
     try {
-      vector = encoder.encode(List.of(model.queryInstruction + query)).get(0);
+      vector = encoder.encode(model.queryInstruction + query);
     } catch (RuntimeException e) {
       throw failure("a query of " + query.length() + " chars", e);
     }
@@ -144,7 +144,7 @@ public final class OnnxEmbedder implements Embedder {
     List<float[]> vectors = new ArrayList<>(passages.size());
     try {
       for (String passage : passages) {
-        vectors.add(normalized(encoder.encode(List.of(passage)).get(0)));
+        vectors.add(normalized(encoder.encode(passage)));
       }
     } catch (RuntimeException e) {
       throw failure("a batch of " + passages.size() + " passages", e);
