@@ -50,9 +50,22 @@ public final class Embedders {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, was " + threads);
     }
+    return new OnnxEmbedder(model(name), threads);
+  }
+
+  /**
+   * Checks that {@code name} is one of {@link #names()} without loading the model.
+   *
+   * @throws IllegalArgumentException listing the known names if it is not
+   */
+  public static void requireKnown(String name) {
+    model(name);
+  }
+
+  private static OnnxModel model(String name) {
     for (OnnxModel model : OnnxModel.values()) {
       if (model.modelName.equals(name)) {
-        return new OnnxEmbedder(model, threads);
+        return model;
       }
     }
     throw new IllegalArgumentException(

@@ -15,10 +15,7 @@ public final class Components {
 
   /** The in-process ONNX embedder called {@code name} (see {@link Embedders#names()}). */
   public static ComponentFactory<Embedder> embedder(String name) {
-    if (!Embedders.names().contains(name)) { // fail at job build time, not in a task
-      throw new IllegalArgumentException(
-          "unknown embedder '" + name + "'; known embedders: " + Embedders.names());
-    }
+    Embedders.requireKnown(name); // fail at job build time, not in a task
     return () -> Embedders.create(name);
   }
 
