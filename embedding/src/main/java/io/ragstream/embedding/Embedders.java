@@ -4,11 +4,20 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Creates the embedders this module provides, by name.
+ * Creates the embedders this module provides, by name. All are 384-dimensional, run in-process from
+ * the LangChain4j model jars and need no network; a {@code -q} suffix is the int8-quantized ONNX
+ * model of the same name.
  *
- * <p>Names: {@value #DEFAULT_NAME} (bge-small-en-v1.5, int8-quantized ONNX; the default) and {@code
- * bge-small-en-v1.5} (the same model in fp32). Both are 384-dimensional, run in-process from the
- * LangChain4j jars and need no network.
+ * <table>
+ *   <caption>Embedders</caption>
+ *   <tr><th>name</th><th>model</th><th>pooling</th><th>max tokens</th><th>query / passage prefix</th></tr>
+ *   <tr><td>{@value #DEFAULT_NAME} (default), bge-small-en-v1.5</td><td>BAAI/bge-small-en-v1.5</td>
+ *       <td>CLS</td><td>512</td><td>"Represent this sentence for searching relevant passages: " / none</td></tr>
+ *   <tr><td>all-minilm-l6-v2-q, all-minilm-l6-v2</td><td>sentence-transformers/all-MiniLM-L6-v2</td>
+ *       <td>mean</td><td>256</td><td>none / none</td></tr>
+ *   <tr><td>e5-small-v2-q, e5-small-v2</td><td>intfloat/e5-small-v2</td>
+ *       <td>mean</td><td>512</td><td>"query: " / "passage: "</td></tr>
+ * </table>
  */
 public final class Embedders {
 
@@ -47,10 +56,34 @@ public final class Embedders {
    * @throws IllegalArgumentException if {@code name} is unknown or {@code threads < 1}
    */
   public static OnnxEmbedder create(String name, int threads) {
+    return create(name, threads, 1);
+  }
+
+  /**
+   * A new embedder for the model called {@code name} on {@code threads} intra-op threads that runs
+   * passages in length-sorted padded batches of up to {@code batchSize} (1: one text per run).
+   *
+   * @throws IllegalArgumentException if {@code name} is unknown, {@code threads < 1} or {@code
+   *     batchSize} is not in 1..256
+   */
+  public static OnnxEmbedder create(String name, int threads, int batchSize) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, was " + threads);
     }
-    return new OnnxEmbedder(model(name), threads);
+    if (batchSize < 1 || batchSize > 256) {
+      throw new IllegalArgumentException("batch size must be in 1..256, was " + batchSize);
+    }
+    return new OnnxEmbedder(model(name), threads, batchSize);
+  }
+
+  /**
+   * Text tokens of a passage the model called {@code name} reads before truncating, without loading
+   * it: 510 (bge), 508 (e5), 254 (MiniLM). Chunks must not be longer.
+   *
+   * @throws IllegalArgumentException if {@code name} is unknown
+   */
+  public static int maxPassageTokens(String name) {
+    return model(name).maxPassageTokens();
   }
 
   /**

@@ -5,6 +5,8 @@ import io.ragstream.core.port.Embedder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -12,25 +14,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An {@link Embedder} running a BGE model in-process with ONNX Runtime, from the model and
- * tokenizer inside LangChain4j's bge-small-en-v1.5 jars (no network). Create it with {@link
- * Embedders#create(String)}. The model runs on ONNX Runtime directly ({@link OrtBertEncoder}): the
- * same tokenization, CLS pooling and normalization as LangChain4j's encoder (tests compare them),
- * but with the session's intra-op threads sized to the machine and spin-waiting off.
+ * An {@link Embedder} running a BERT-style sentence-embedding model in-process with ONNX Runtime,
+ * from the model and tokenizer inside LangChain4j's model jars (no network). Create it with {@link
+ * Embedders#create(String)}; the models and their conventions are listed there. The model runs on
+ * ONNX Runtime directly ({@link OrtBertEncoder}): the same tokenization, pooling and normalization
+ * as LangChain4j's encoder (tests compare them), but with the session's intra-op threads sized to
+ * the machine and spin-waiting off.
  *
  * <ul>
- *   <li>Queries get the BGE query instruction {@value #BGE_QUERY_INSTRUCTION} prepended
- *       (LangChain4j does not add it); passages are embedded as they are.
- *   <li>Vectors have 384 floats, CLS-pooled and L2-normalized.
- *   <li>Input length: the model reads at most 512 tokens including {@code [CLS]} and {@code [SEP]},
- *       i.e. 510 text tokens; longer texts are truncated to their first 510 tokens, as LangChain4j
- *       1.20.0-beta30 does too (its DJL tokenizer truncates before its split-and-average step can
- *       run). Keep passages within 510 tokens, e.g. with {@link TokenChunker}.
- *   <li>Each text is one ONNX {@code session.run} on the calling thread; ONNX Runtime parallelizes
- *       inside the run over {@code threads} intra-op threads (default: available processors).
- *       Measured on 2 shared cores, SciFact title + abstract, int8: LangChain4j's wrapper 3.8
- *       documents/s, this class 7.8 documents/s (2 threads, no spinning); padded batches of up to
- *       32 texts were slower (6.2/s), so texts are not padded together.
+ *   <li>Queries and passages get the model card's prefixes: bge-small-en-v1.5 prepends {@value
+ *       #BGE_QUERY_INSTRUCTION} to queries (LangChain4j does not), e5-small-v2 prepends {@value
+ *       #E5_QUERY_PREFIX} to queries and {@value #E5_PASSAGE_PREFIX} to passages, all-MiniLM-L6-v2
+ *       uses none.
+ *   <li>Vectors have {@link #dimension()} floats, pooled (CLS for BGE, mean for the others) and
+ *       L2-normalized.
+ *   <li>Input length: at most {@link #maxPassageTokens()} text tokens of a passage are read (the
+ *       model's positions minus {@code [CLS]}, {@code [SEP]} and the passage prefix); longer texts
+ *       are truncated, as LangChain4j 1.20.0-beta30 does too (its DJL tokenizer truncates before
+ *       its split-and-average step can run). Keep passages within that, e.g. with {@link
+ *       TokenChunker}.
+ *   <li>Batching: with a batch size of 1 (the default) each text is one ONNX {@code session.run} on
+ *       the calling thread; ONNX Runtime parallelizes inside the run over {@code threads} intra-op
+ *       threads (default: available processors). With a larger batch size, {@link #embedPassages}
+ *       sorts the passages by token count and runs groups of that many neighbours as one padded
+ *       batch, so padding stays small. Measured figures are in docs/embedding.md.
  * </ul>
  *
  * <p>Methods block and are thread-safe. Null or blank texts (only whitespace or control characters)
@@ -43,6 +50,12 @@ public final class OnnxEmbedder implements Embedder {
   public static final String BGE_QUERY_INSTRUCTION =
       "Represent this sentence for searching relevant passages: ";
 
+  /** The prefix e5 models expect before a query (from the e5-small-v2 model card). */
+  public static final String E5_QUERY_PREFIX = "query: ";
+
+  /** The prefix e5 models expect before a passage (from the e5-small-v2 model card). */
+  public static final String E5_PASSAGE_PREFIX = "passage: ";
+
   /**
    * The version of the LangChain4j embeddings jars this module is built against; used in {@link
    * #id()} only if the jar's Maven metadata cannot be read (e.g. stripped by a shading tool).
@@ -54,16 +67,23 @@ public final class OnnxEmbedder implements Embedder {
   private final OnnxModel model;
   private final String id;
   private final OrtBertEncoder encoder;
+  private final int batchSize;
   private volatile boolean closed;
 
-  OnnxEmbedder(OnnxModel model, int threads) {
+  OnnxEmbedder(OnnxModel model, int threads, int batchSize) {
+    this.batchSize = batchSize;
     this.model = model;
     this.id = model.modelName + "@langchain4j-embeddings-" + langchain4jVersion(model);
     long started = System.nanoTime();
     try {
       this.encoder =
           new OrtBertEncoder(
-              model.modelResource, model.tokenizerResource, model.dimension, threads);
+              model.modelResource,
+              model.tokenizerResource,
+              model.dimension,
+              model.maxLength,
+              model.pooling,
+              threads);
     } catch (RuntimeException | LinkageError e) {
       throw new EmbeddingException(
           "cannot load embedding model "
@@ -77,10 +97,11 @@ public final class OnnxEmbedder implements Embedder {
           e);
     }
     LOG.info(
-        "Embedding model {} ready in {} ms ({} intra-op threads)",
+        "Embedding model {} ready in {} ms ({} intra-op threads, batch size {})",
         model.modelName,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-        threads);
+        threads,
+        batchSize);
   }
 
   /** The model name this embedder was created with, e.g. {@code bge-small-en-v1.5-q}. */
@@ -94,14 +115,32 @@ public final class OnnxEmbedder implements Embedder {
     return id;
   }
 
-  /** 384. */
+  /** 384 for every model this module ships. */
   @Override
   public int dimension() {
     return model.dimension;
   }
 
   /**
-   * Embeds {@code query} with {@value #BGE_QUERY_INSTRUCTION} prepended, on the calling thread.
+   * Text tokens of a passage the model reads (512 or 256 positions minus the special tokens and the
+   * passage prefix): 510 for bge-small-en-v1.5, 508 for e5-small-v2, 254 for all-MiniLM-L6-v2.
+   */
+  public int maxPassageTokens() {
+    return model.maxPassageTokens();
+  }
+
+  /** Passages per ONNX run in {@link #embedPassages}; 1 runs each text alone. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Token count of {@code text} as a passage (with the special tokens and passage prefix). */
+  public int passageTokens(String text) {
+    return encoder.tokenIds(model.passagePrefix + text).length;
+  }
+
+  /**
+   * Embeds {@code query} with the model's query prefix prepended, on the calling thread.
    *
    * @throws IllegalArgumentException if {@code query} is null or blank
    * @throws IllegalStateException if this embedder is closed
@@ -113,7 +152,7 @@ public final class OnnxEmbedder implements Embedder {
     requireText(query, "query");
     float[] vector;
     try {
-      vector = encoder.encode(model.queryInstruction + query);
+      vector = encoder.encode(model.queryPrefix + query);
     } catch (RuntimeException e) {
       throw failure("a query of " + query.length() + " chars", e);
     }
@@ -121,8 +160,8 @@ public final class OnnxEmbedder implements Embedder {
   }
 
   /**
-   * Embeds each passage as it is; the result has the size and order of {@code passages}. An empty
-   * list gives an empty list without touching the model.
+   * Embeds each passage with the model's passage prefix; the result has the size and order of
+   * {@code passages}. An empty list gives an empty list without touching the model.
    *
    * @throws IllegalArgumentException if the list or one of its texts is null, or a text is blank or
    *     only control characters (the message gives its index)
@@ -141,15 +180,45 @@ public final class OnnxEmbedder implements Embedder {
     for (int i = 0; i < passages.size(); i++) {
       requireText(passages.get(i), "passage " + i);
     }
-    List<float[]> vectors = new ArrayList<>(passages.size());
     try {
-      for (String passage : passages) {
-        vectors.add(normalized(encoder.encode(passage)));
+      if (batchSize == 1 || passages.size() == 1) {
+        List<float[]> vectors = new ArrayList<>(passages.size());
+        for (String passage : passages) {
+          vectors.add(normalized(encoder.encode(model.passagePrefix + passage)));
+        }
+        return vectors;
       }
+      return embedInLengthBatches(passages);
     } catch (RuntimeException e) {
       throw failure("a batch of " + passages.size() + " passages", e);
     }
-    return vectors;
+  }
+
+  /** Sorts by token count, runs groups of {@link #batchSize} neighbours, restores the order. */
+  private List<float[]> embedInLengthBatches(List<String> passages) {
+    int n = passages.size();
+    String[] texts = new String[n];
+    int[] lengths = new int[n];
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      texts[i] = model.passagePrefix + passages.get(i);
+      lengths[i] = encoder.tokenIds(texts[i]).length;
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
+    float[][] vectors = new float[n][];
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      List<String> batch = new ArrayList<>(to - from);
+      for (int j = from; j < to; j++) {
+        batch.add(texts[order[j]]);
+      }
+      List<float[]> encoded = encoder.encodeBatch(batch);
+      for (int j = from; j < to; j++) {
+        vectors[order[j]] = normalized(encoded.get(j - from));
+      }
+    }
+    return Arrays.asList(vectors);
   }
 
   /** Releases the ONNX session; later calls fail with {@link IllegalStateException}. Idempotent. */

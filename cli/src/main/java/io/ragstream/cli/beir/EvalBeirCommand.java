@@ -7,6 +7,7 @@ import io.ragstream.core.eval.QueryMetrics;
 import io.ragstream.core.eval.RetrievalEvaluation;
 import io.ragstream.core.eval.RetrievalMetrics;
 import io.ragstream.core.json.Json;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -103,6 +104,26 @@ public final class EvalBeirCommand implements Callable<Integer> {
   private int k;
 
   @Option(
+      names = "--fusion",
+      paramLabel = "METHOD",
+      description =
+          "HYBRID fusion: rrf (with --rrf-k) or convex (with --alpha). Default: the gateway's.")
+  private String fusionMethod;
+
+  @Option(
+      names = "--rrf-k",
+      paramLabel = "K",
+      defaultValue = "60",
+      description = "RRF constant for --fusion rrf. Default: ${DEFAULT-VALUE}.")
+  private int rrfK;
+
+  @Option(
+      names = "--alpha",
+      paramLabel = "A",
+      description = "Weight of dense in [0, 1] for --fusion convex (BM25 gets 1 - A).")
+  private Double alpha;
+
+  @Option(
       names = "--concurrency",
       paramLabel = "N",
       defaultValue = "1",
@@ -143,12 +164,15 @@ public final class EvalBeirCommand implements Callable<Integer> {
           "API key sent as 'Authorization: Bearer KEY' (env RAGSTREAM_API_KEY). Default: none.")
   private String apiKey;
 
+  private Fusion fusion;
+
   @Override
   public Integer call() {
     if (k < 1 || k > 1000) throw badOption("--k must be in 1..1000, was " + k);
     if (concurrency < 1 || concurrency > 64)
       throw badOption("--concurrency must be in 1..64, was " + concurrency);
     if (timeoutSeconds < 1) throw badOption("--timeout must be >= 1 second, was " + timeoutSeconds);
+    fusion = fusion();
     GatewaySearchClient client;
     try {
       Map<String, String> headers =
@@ -273,7 +297,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
   private GatewaySearchClient.SearchResult search(GatewaySearchClient client, BeirQuery query)
       throws InterruptedException {
     try {
-      return client.search(query.text(), k, mode);
+      return client.search(query.text(), k, mode, fusion);
     } catch (GatewayException e) {
       throw new GatewayException(e.status(), "query " + query.id() + ": " + e.getMessage(), e);
     }
@@ -323,6 +347,27 @@ public final class EvalBeirCommand implements Callable<Integer> {
                       : String.format(Locale.ROOT, "%.3f", result.serverMs())));
         }
       }
+    }
+  }
+
+  private Fusion fusion() {
+    if (fusionMethod == null) {
+      if (alpha != null) throw badOption("--alpha needs --fusion convex");
+      return null;
+    }
+    try {
+      switch (fusionMethod.strip().toLowerCase(Locale.ROOT)) {
+        case "rrf":
+          if (alpha != null) throw badOption("--alpha applies to --fusion convex, not rrf");
+          return Fusion.rrf(rrfK);
+        case "convex":
+          if (alpha == null) throw badOption("--fusion convex needs --alpha A (weight of dense)");
+          return Fusion.convex(alpha);
+        default:
+          throw badOption("--fusion must be rrf or convex, was '" + fusionMethod + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      throw badOption(e.getMessage());
     }
   }
 
@@ -377,6 +422,9 @@ public final class EvalBeirCommand implements Callable<Integer> {
       line(text, "split", split);
       line(text, "gateway", gatewayOptions.url());
       line(text, "mode", mode.name().toLowerCase(Locale.ROOT));
+      if (mode == SearchMode.HYBRID) {
+        line(text, "fusion", fusion == null ? "gateway default" : fusion.toString());
+      }
       line(text, "k", Integer.toString(k));
       line(text, "concurrency", Integer.toString(concurrency));
       if (ignoreIdenticalIds) line(text, "ignore identical ids", "yes");
@@ -408,6 +456,9 @@ public final class EvalBeirCommand implements Callable<Integer> {
       root.put("split", split);
       root.put("gateway", gatewayOptions.url());
       root.put("mode", mode.name().toLowerCase(Locale.ROOT));
+      if (mode == SearchMode.HYBRID) {
+        root.put("fusion", fusion == null ? "gateway default" : fusion.toString());
+      }
       root.put("k", k);
       root.put("concurrency", concurrency);
       root.put("ignoreIdenticalIds", ignoreIdenticalIds);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragstream.core.json.Json;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchMode;
 import java.io.IOException;
 import java.net.URI;
@@ -79,11 +80,25 @@ public final class GatewaySearchClient {
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   public SearchResult search(String query, int k, SearchMode mode) throws InterruptedException {
+    return search(query, k, mode, null);
+  }
+
+  /**
+   * Runs one search with an explicit HYBRID fusion ({@code null}: the gateway's default); see
+   * {@link #search(String, int, SearchMode)}.
+   */
+  public SearchResult search(String query, int k, SearchMode mode, Fusion fusion)
+      throws InterruptedException {
     ObjectNode body = mapper.createObjectNode();
     body.put("query", query);
     body.put("k", k);
     body.put("mode", mode.name().toLowerCase(Locale.ROOT));
     body.put("collapse", true);
+    if (fusion instanceof Fusion.Rrf rrf) {
+      body.putObject("fusion").put("method", "rrf").put("k", rrf.k());
+    } else if (fusion instanceof Fusion.Convex convex) {
+      body.putObject("fusion").put("method", "convex").put("alpha", convex.alpha());
+    }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(searchUri)
             .timeout(timeout)

@@ -6,6 +6,6 @@ public enum SearchMode {
   DENSE,
   /** BM25 over title + chunk text. */
   BM25,
-  /** Reciprocal-rank fusion of DENSE and BM25 (Cormack et al., SIGIR 2009, k = 60). */
+  /** DENSE and BM25 fused into one ranking; see {@link Fusion}. */
   HYBRID
 }

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param mode retrieval mode
  * @param filter visibility filter
  * @param collapseDocuments when true, return each document at most once, ranked by its best chunk
+ * @param fusion how HYBRID merges its two lists; null means the store's default (see the store's
+ *     options); ignored by DENSE and BM25
  */
 public record SearchRequest(
     String text,
@@ -18,8 +20,20 @@ public record SearchRequest(
     int k,
     SearchMode mode,
     SearchFilter filter,
-    boolean collapseDocuments) {
+    boolean collapseDocuments,
+    Fusion fusion) {
   public static final int MAX_K = 1000;
+
+  /** A request with the store's default {@link Fusion}. */
+  public SearchRequest(
+      String text,
+      float[] vector,
+      int k,
+      SearchMode mode,
+      SearchFilter filter,
+      boolean collapseDocuments) {
+    this(text, vector, k, mode, filter, collapseDocuments, null);
+  }
 
   public SearchRequest {
     if (text == null || text.isBlank())

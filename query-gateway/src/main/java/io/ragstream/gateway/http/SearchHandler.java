@@ -64,7 +64,8 @@ final class SearchHandler implements Handler<RoutingContext> {
                 query.k(),
                 query.mode(),
                 SearchFilter.NONE,
-                query.collapse()));
+                query.collapse(),
+                query.fusion()));
     long searchEnd = System.nanoTime();
     IndexStats stats = store.stats();
     return new SearchResponse(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.ragstream.core.json.Json;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.gateway.GatewayConfig;
 import io.vertx.ext.web.handler.HttpException;
@@ -23,14 +24,18 @@ import java.util.Objects;
  * @param k number of hits, 1..{@link GatewayConfig#maxK()}
  * @param mode retrieval mode
  * @param collapse whether each document appears at most once, by its best chunk
+ * @param fusion how HYBRID fuses its lists; null for the store's default
  */
-record SearchQuery(String query, int k, SearchMode mode, boolean collapse) {
+record SearchQuery(String query, int k, SearchMode mode, boolean collapse, Fusion fusion) {
 
   /** Longest accepted query, in UTF-16 characters. */
   static final int MAX_QUERY_CHARS = 2_000;
 
   /** The fields of the body; any other field is rejected. */
-  static final List<String> FIELDS = List.of("query", "k", "mode", "collapse");
+  static final List<String> FIELDS = List.of("query", "k", "mode", "collapse", "fusion");
+
+  /** The fields of a {@code fusion} object. */
+  static final List<String> FUSION_FIELDS = List.of("method", "k", "alpha");
 
   private static final int MAX_ECHO_CHARS = 40;
 
@@ -68,7 +73,8 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse) {
         query(root.get("query")),
         k(root.get("k"), config),
         mode(root.get("mode"), config.defaultMode()),
-        collapse(root.get("collapse")));
+        collapse(root.get("collapse")),
+        fusion(root.get("fusion")));
   }
 
   /** The wire name of a mode: {@code dense}, {@code bm25} or {@code hybrid}. */
@@ -142,6 +148,62 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse) {
       throw badRequest("collapse must be a boolean, was " + describe(node));
     }
     return node.booleanValue();
+  }
+
+  /**
+   * {@code {"method": "rrf", "k": 60}} or {@code {"method": "convex", "alpha": 0.5}}; {@code k}
+   * defaults to {@value Fusion#DEFAULT_RRF_K}, {@code alpha} is required.
+   */
+  private static Fusion fusion(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw badRequest(
+          "fusion must be an object like {\"method\": \"rrf\", \"k\": 60} or {\"method\":"
+              + " \"convex\", \"alpha\": 0.5}, was "
+              + describe(node));
+    }
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FUSION_FIELDS.contains(name)) {
+        throw badRequest(
+            "unknown field 'fusion."
+                + echo(name)
+                + "'; known fields: "
+                + String.join(", ", FUSION_FIELDS));
+      }
+    }
+    JsonNode method = node.get("method");
+    String name = method != null && method.isTextual() ? method.textValue().strip() : "";
+    if (name.equalsIgnoreCase("rrf")) {
+      if (node.hasNonNull("alpha")) throw badRequest("fusion.alpha applies to convex, not rrf");
+      JsonNode k = node.get("k");
+      if (k == null || k.isNull()) return Fusion.rrf(Fusion.DEFAULT_RRF_K);
+      if (k.isIntegralNumber()
+          && k.canConvertToInt()
+          && k.intValue() >= 0
+          && k.intValue() <= 10_000) {
+        return Fusion.rrf(k.intValue());
+      }
+      throw badRequest("fusion.k must be an integer in 0..10000, was " + describe(k));
+    }
+    if (name.equalsIgnoreCase("convex")) {
+      if (node.hasNonNull("k")) throw badRequest("fusion.k applies to rrf, not convex");
+      JsonNode alpha = node.get("alpha");
+      if (alpha != null
+          && alpha.isNumber()
+          && alpha.doubleValue() >= 0
+          && alpha.doubleValue() <= 1) {
+        return Fusion.convex(alpha.doubleValue());
+      }
+      throw badRequest(
+          "fusion.alpha (weight of dense) must be a number in [0, 1], was "
+              + (alpha == null ? "missing" : describe(alpha)));
+    }
+    throw badRequest(
+        "fusion.method must be rrf or convex, was "
+            + (method == null ? "missing" : describe(method)));
   }
 
   /** A short rendering of a client value for an error message (never the whole of a long one). */

@@ -3,6 +3,7 @@ package io.ragstream.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.gateway.GatewayConfig;
 import io.vertx.ext.web.handler.HttpException;
@@ -17,16 +18,27 @@ class SearchQueryTest {
   @Test
   void appliesDefaultsForAbsentAndNullFields() {
     assertThat(parse("{\"query\":\"bees\"}"))
-        .isEqualTo(new SearchQuery("bees", 10, SearchMode.HYBRID, true));
+        .isEqualTo(new SearchQuery("bees", 10, SearchMode.HYBRID, true, null));
     assertThat(parse("{\"query\":\"bees\",\"k\":null,\"mode\":null,\"collapse\":null}"))
-        .isEqualTo(new SearchQuery("bees", 10, SearchMode.HYBRID, true));
+        .isEqualTo(new SearchQuery("bees", 10, SearchMode.HYBRID, true, null));
   }
 
   @Test
   void readsEveryFieldWithModeCaseInsensitive() {
     assertThat(parse("{\"query\":\"bees\",\"k\":100,\"mode\":\"BM25\",\"collapse\":false}"))
-        .isEqualTo(new SearchQuery("bees", 100, SearchMode.BM25, false));
+        .isEqualTo(new SearchQuery("bees", 100, SearchMode.BM25, false, null));
     assertThat(parse("{\"query\":\"bees\",\"mode\":\"Dense\"}").mode()).isEqualTo(SearchMode.DENSE);
+  }
+
+  @Test
+  void readsFusionWithRrfKDefaulting() {
+    assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"RRF\"}}").fusion())
+        .isEqualTo(Fusion.rrf(60));
+    assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"k\":10}}").fusion())
+        .isEqualTo(Fusion.rrf(10));
+    assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":0.7}}").fusion())
+        .isEqualTo(Fusion.convex(0.7));
+    assertThat(parse("{\"query\":\"x\",\"fusion\":null}").fusion()).isNull();
   }
 
   @Test
@@ -51,6 +63,14 @@ class SearchQueryTest {
         "{\"query\":\"x\",\"mode\":\"sparse\"}    | mode must be one of dense, bm25, hybrid, was \"sparse\"",
         "{\"query\":\"x\",\"collapse\":\"yes\"}   | collapse must be a boolean",
         "{\"query\":\"x\",\"filter\":{}}          | unknown field 'filter'",
+        "{\"query\":\"x\",\"fusion\":\"rrf\"}     | fusion must be an object",
+        "{\"query\":\"x\",\"fusion\":{}}          | fusion.method must be rrf or convex, was missing",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"max\"}} | fusion.method must be rrf or convex, was \"max\"",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"k\":-1}} | fusion.k must be an integer in 0..10000",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"alpha\":0.5}} | fusion.alpha applies to convex",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\"}} | fusion.alpha (weight of dense) must be a number in [0, 1], was missing",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":1.5}} | fusion.alpha (weight of dense) must be a number in [0, 1], was 1.5",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":0.5,\"w\":1}} | unknown field 'fusion.w'",
         "{\"query\":\"x\",\"query\":\"y\"}        | Duplicate field 'query'",
         "{\"query\":\"x\"} {}                     | malformed JSON",
         "{\"query\":                              | malformed JSON",

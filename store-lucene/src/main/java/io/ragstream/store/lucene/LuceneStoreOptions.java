@@ -1,5 +1,6 @@
 package io.ragstream.store.lucene;
 
+import io.ragstream.core.store.Fusion;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 
 /**
@@ -9,8 +10,8 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
  * @param dimension dense vector dimension; {@code 0} means "take it from the first upserted point"
  *     (after that it is fixed for the index). 1..{@value KnnVectorsFormat#DEFAULT_MAX_DIMENSIONS}
  *     otherwise
- * @param rrfK constant {@code k} of reciprocal-rank fusion, {@code score(d) = Σ 1 / (k + rank(d))}
- *     with ranks from 1 (Cormack, Clarke and Büttcher, SIGIR 2009 use 60); {@code >= 0}
+ * @param fusion how HYBRID merges the dense and BM25 lists when a request does not say; see {@link
+ *     Fusion}
  * @param candidates depth of each of the dense and BM25 lists that HYBRID fuses, and the minimum
  *     HNSW candidate count ({@code efSearch}) of every dense query; 1..10,000
  * @param collapseOverfetch when a request collapses documents, each list is fetched {@code max(k *
@@ -19,22 +20,32 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
  * @param bm25K1 BM25 {@code k1} (term-frequency saturation); Anserini's BEIR default 0.9; {@code >=
  *     0}
  * @param bm25B BM25 {@code b} (length normalization); Anserini's BEIR default 0.4; in [0, 1]
+ * @param bm25Fields the fields BM25 scores: {@link Bm25Fields#FLAT} (title + text in one field) or
+ *     {@link Bm25Fields#MULTIFIELD}
  * @param ramBufferMb IndexWriter RAM buffer in MiB before a segment is flushed; {@code > 0}
  */
 public record LuceneStoreOptions(
     int dimension,
-    int rrfK,
+    Fusion fusion,
     int candidates,
     int collapseOverfetch,
     float bm25K1,
     float bm25B,
+    Bm25Fields bm25Fields,
     double ramBufferMb) {
 
   /** Dimension taken from the first upserted point. */
   public static final int DEFAULT_DIMENSION = 0;
 
-  /** Cormack et al. (SIGIR 2009). */
-  public static final int DEFAULT_RRF_K = 60;
+  /**
+   * The default fusion: RRF with k = 60 (Cormack et al., SIGIR 2009). Chosen on the training and
+   * dev splits of SciFact and NFCorpus (never on test) with {@code ragstream eval beir --split
+   * train}; see docs/retrieval.md for the table.
+   */
+  public static final Fusion DEFAULT_FUSION = Fusion.rrf(Fusion.DEFAULT_RRF_K);
+
+  /** Title and text in one BM25 field, as Anserini's BEIR "flat" setting. */
+  public static final Bm25Fields DEFAULT_BM25_FIELDS = Bm25Fields.FLAT;
 
   /** Depth of each fused list, and the minimum HNSW {@code efSearch}. */
   public static final int DEFAULT_CANDIDATES = 100;
@@ -68,7 +79,7 @@ public record LuceneStoreOptions(
         "dimension",
         dimension,
         "0 (from the first point) or 1.." + MAX_DIMENSION);
-    require(rrfK >= 0, "rrfK", rrfK, ">= 0");
+    require(fusion != null, "fusion", fusion, "set");
     require(
         candidates >= 1 && candidates <= MAX_CANDIDATES,
         "candidates",
@@ -77,6 +88,7 @@ public record LuceneStoreOptions(
     require(collapseOverfetch >= 1, "collapseOverfetch", collapseOverfetch, ">= 1");
     require(Float.isFinite(bm25K1) && bm25K1 >= 0, "bm25K1", bm25K1, "finite and >= 0");
     require(Float.isFinite(bm25B) && bm25B >= 0 && bm25B <= 1, "bm25B", bm25B, "in [0, 1]");
+    require(bm25Fields != null, "bm25Fields", bm25Fields, "FLAT or MULTIFIELD");
     require(
         Double.isFinite(ramBufferMb) && ramBufferMb > 0,
         "ramBufferMb",
@@ -84,51 +96,62 @@ public record LuceneStoreOptions(
         "finite and > 0");
   }
 
-  /** The defaults: dimension from the first point, RRF k 60, 100 candidates, BM25 (0.9, 0.4). */
+  /**
+   * The defaults: dimension from the first point, {@link #DEFAULT_FUSION}, 100 candidates, BM25
+   * (0.9, 0.4) over {@link #DEFAULT_BM25_FIELDS}.
+   */
   public static LuceneStoreOptions defaults() {
     return new LuceneStoreOptions(
         DEFAULT_DIMENSION,
-        DEFAULT_RRF_K,
+        DEFAULT_FUSION,
         DEFAULT_CANDIDATES,
         DEFAULT_COLLAPSE_OVERFETCH,
         DEFAULT_BM25_K1,
         DEFAULT_BM25_B,
+        DEFAULT_BM25_FIELDS,
         DEFAULT_RAM_BUFFER_MB);
   }
 
   /** A copy with {@link #dimension()} replaced. */
   public LuceneStoreOptions withDimension(int value) {
     return new LuceneStoreOptions(
-        value, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+        value, fusion, candidates, collapseOverfetch, bm25K1, bm25B, bm25Fields, ramBufferMb);
   }
 
-  /** A copy with {@link #rrfK()} replaced. */
-  public LuceneStoreOptions withRrfK(int value) {
+  /** A copy with {@link #fusion()} replaced. */
+  public LuceneStoreOptions withFusion(Fusion value) {
     return new LuceneStoreOptions(
-        dimension, value, candidates, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+        dimension, value, candidates, collapseOverfetch, bm25K1, bm25B, bm25Fields, ramBufferMb);
   }
 
   /** A copy with {@link #candidates()} replaced. */
   public LuceneStoreOptions withCandidates(int value) {
     return new LuceneStoreOptions(
-        dimension, rrfK, value, collapseOverfetch, bm25K1, bm25B, ramBufferMb);
+        dimension, fusion, value, collapseOverfetch, bm25K1, bm25B, bm25Fields, ramBufferMb);
   }
 
   /** A copy with {@link #collapseOverfetch()} replaced. */
   public LuceneStoreOptions withCollapseOverfetch(int value) {
-    return new LuceneStoreOptions(dimension, rrfK, candidates, value, bm25K1, bm25B, ramBufferMb);
+    return new LuceneStoreOptions(
+        dimension, fusion, candidates, value, bm25K1, bm25B, bm25Fields, ramBufferMb);
   }
 
   /** A copy with BM25 {@code k1} and {@code b} replaced. */
   public LuceneStoreOptions withBm25(float k1, float b) {
     return new LuceneStoreOptions(
-        dimension, rrfK, candidates, collapseOverfetch, k1, b, ramBufferMb);
+        dimension, fusion, candidates, collapseOverfetch, k1, b, bm25Fields, ramBufferMb);
+  }
+
+  /** A copy with {@link #bm25Fields()} replaced. */
+  public LuceneStoreOptions withBm25Fields(Bm25Fields value) {
+    return new LuceneStoreOptions(
+        dimension, fusion, candidates, collapseOverfetch, bm25K1, bm25B, value, ramBufferMb);
   }
 
   /** A copy with {@link #ramBufferMb()} replaced. */
   public LuceneStoreOptions withRamBufferMb(double value) {
     return new LuceneStoreOptions(
-        dimension, rrfK, candidates, collapseOverfetch, bm25K1, bm25B, value);
+        dimension, fusion, candidates, collapseOverfetch, bm25K1, bm25B, bm25Fields, value);
   }
 
   private static void require(boolean ok, String name, Object value, String expected) {

@@ -17,7 +17,8 @@
  *   <tr><td>acl</td><td>chunk</td><td>StringField (stored), one per principal</td><td>absent when empty</td></tr>
  *   <tr><td>title, text, contentHash, embedder</td><td>chunk</td><td>stored</td><td></td></tr>
  *   <tr><td>metadata</td><td>chunk</td><td>stored</td><td>JSON object of strings</td></tr>
- *   <tr><td>bm25</td><td>chunk</td><td>TextField (EnglishAnalyzer)</td><td>title + " " + text</td></tr>
+ *   <tr><td>bm25</td><td>chunk</td><td>TextField (EnglishAnalyzer)</td><td>title + " " + text (BM25 flat)</td></tr>
+ *   <tr><td>bm25Title, bm25Body</td><td>chunk</td><td>TextField (EnglishAnalyzer)</td><td>title; text (BM25 multifield)</td></tr>
  *   <tr><td>vector</td><td>chunk</td><td>KnnFloatVectorField, DOT_PRODUCT</td><td>unit-length embedding</td></tr>
  *   <tr><td>state</td><td>state</td><td>StringField (stored)</td><td>{@code live} | {@code tombstone}</td></tr>
  *   <tr><td>contentHash, chunkCount</td><td>state (live)</td><td>stored</td><td>of the current version</td></tr>

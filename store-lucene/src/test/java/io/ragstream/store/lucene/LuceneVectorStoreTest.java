@@ -94,7 +94,7 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   void sharingADirectoryWithOtherOptionsFails(@TempDir Path dir) {
     try (LuceneVectorStore a = LuceneVectorStore.open(dir)) {
       assertThatThrownBy(
-              () -> LuceneVectorStore.open(dir, LuceneStoreOptions.defaults().withRrfK(10)))
+              () -> LuceneVectorStore.open(dir, LuceneStoreOptions.defaults().withCandidates(10)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("already open");
       assertThat(a.stats().documents()).isZero();

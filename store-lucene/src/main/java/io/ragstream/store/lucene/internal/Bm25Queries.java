@@ -3,6 +3,7 @@ package io.ragstream.store.lucene.internal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
@@ -35,6 +36,39 @@ public final class Bm25Queries {
    * the first ones in the text.
    */
   public static Query bagOfWords(Analyzer analyzer, String field, String text) {
+    Map<String, Integer> counts = termCounts(analyzer, field, text);
+    if (counts.isEmpty()) {
+      return null;
+    }
+    return bagOfWords(field, counts);
+  }
+
+  /**
+   * Anserini's multifield query: the bag-of-words query of {@code text} over each field, weight 1,
+   * as SHOULD clauses of one query, so a document's score is the sum of its per-field BM25 scores.
+   * Null when the analyzer keeps no term. The terms are counted once (every field uses the same
+   * analyzer) and at most {@code (maxClauseCount - 16) / fields} distinct terms are kept.
+   */
+  public static Query multiField(Analyzer analyzer, List<String> fields, String text) {
+    Map<String, Integer> counts = termCounts(analyzer, fields.get(0), text);
+    if (counts.isEmpty()) {
+      return null;
+    }
+    int perField =
+        Math.max(1, (IndexSearcher.getMaxClauseCount() - RESERVED_CLAUSES) / fields.size());
+    Map<String, Integer> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      if (kept.size() == perField) break;
+      kept.put(e.getKey(), e.getValue());
+    }
+    BooleanQuery.Builder query = new BooleanQuery.Builder();
+    for (String field : fields) {
+      query.add(bagOfWords(field, kept), Occur.SHOULD);
+    }
+    return query.build();
+  }
+
+  private static Map<String, Integer> termCounts(Analyzer analyzer, String field, String text) {
     Map<String, Integer> counts = new LinkedHashMap<>();
     int maxTerms = Math.max(1, IndexSearcher.getMaxClauseCount() - RESERVED_CLAUSES);
     try (TokenStream tokens = analyzer.tokenStream(field, text)) {
@@ -51,9 +85,10 @@ public final class Bm25Queries {
       // Analyzing an in-memory string does not do I/O.
       throw new UncheckedIOException("cannot analyze query text", e);
     }
-    if (counts.isEmpty()) {
-      return null;
-    }
+    return counts;
+  }
+
+  private static Query bagOfWords(String field, Map<String, Integer> counts) {
     BooleanQuery.Builder query = new BooleanQuery.Builder();
     counts.forEach(
         (t, n) -> {

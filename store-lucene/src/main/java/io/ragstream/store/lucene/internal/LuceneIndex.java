@@ -2,6 +2,8 @@ package io.ragstream.store.lucene.internal;
 
 import static io.ragstream.store.lucene.internal.PointSchema.ACL;
 import static io.ragstream.store.lucene.internal.PointSchema.BM25;
+import static io.ragstream.store.lucene.internal.PointSchema.BM25_BODY;
+import static io.ragstream.store.lucene.internal.PointSchema.BM25_TITLE;
 import static io.ragstream.store.lucene.internal.PointSchema.CHUNK_COUNT;
 import static io.ragstream.store.lucene.internal.PointSchema.CHUNK_INDEX;
 import static io.ragstream.store.lucene.internal.PointSchema.COMMITTED_AT;
@@ -26,12 +28,14 @@ import io.ragstream.core.error.StoreException;
 import io.ragstream.core.store.ApplyResult;
 import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.DocumentUpdate;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.IndexStats;
 import io.ragstream.core.store.Point;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
+import io.ragstream.store.lucene.Bm25Fields;
 import io.ragstream.store.lucene.LuceneStoreOptions;
 import java.io.Closeable;
 import java.io.IOException;
@@ -48,6 +52,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -628,27 +633,32 @@ public final class LuceneIndex implements Closeable {
       throws IOException {
     List<Ranked> dense = dense(searcher, request.vector(), visible, depth);
     List<Ranked> bm25 = bm25(searcher, request.text(), visible, depth);
-    List<ReciprocalRankFusion.Fused<Ranked>> fused;
+    Function<Ranked, Object> key;
     if (collapse) {
       // Document-level fusion: rank documents by their best chunk in each list, then fuse.
-      List<Ranked> denseDocs = collapse(searcher, dense);
-      List<Ranked> bm25Docs = collapse(searcher, bm25);
+      dense = collapse(searcher, dense);
+      bm25 = collapse(searcher, bm25);
       Map<Integer, String> ids = new HashMap<>();
-      String[] denseIds = documentIds(searcher, denseDocs);
-      String[] bm25Ids = documentIds(searcher, bm25Docs);
-      for (int i = 0; i < denseDocs.size(); i++) {
-        ids.put(denseDocs.get(i).doc(), denseIds[i]);
+      String[] denseIds = documentIds(searcher, dense);
+      String[] bm25Ids = documentIds(searcher, bm25);
+      for (int i = 0; i < dense.size(); i++) {
+        ids.put(dense.get(i).doc(), denseIds[i]);
       }
-      for (int i = 0; i < bm25Docs.size(); i++) {
-        ids.put(bm25Docs.get(i).doc(), bm25Ids[i]);
+      for (int i = 0; i < bm25.size(); i++) {
+        ids.put(bm25.get(i).doc(), bm25Ids[i]);
       }
-      fused =
-          ReciprocalRankFusion.fuse(
-              List.of(denseDocs, bm25Docs), options.rrfK(), r -> ids.get(r.doc()));
+      key = r -> ids.get(r.doc());
     } else {
-      fused = ReciprocalRankFusion.fuse(List.of(dense, bm25), options.rrfK(), Ranked::doc);
+      key = Ranked::doc;
     }
-    return fused.stream()
+    Fusion fusion = request.fusion() == null ? options.fusion() : request.fusion();
+    if (fusion instanceof Fusion.Convex convex) {
+      return ScoreFusion.convex(dense, bm25, convex.alpha(), Ranked::score, key).stream()
+          .map(f -> new Ranked(f.item().doc(), f.score()))
+          .collect(Collectors.toList());
+    }
+    int rrfK = ((Fusion.Rrf) fusion).k();
+    return ReciprocalRankFusion.fuse(List.of(dense, bm25), rrfK, key).stream()
         .map(f -> new Ranked(f.item().doc(), f.score()))
         .collect(Collectors.toList());
   }
@@ -680,7 +690,10 @@ public final class LuceneIndex implements Closeable {
 
   private List<Ranked> bm25(IndexSearcher searcher, String text, Query visible, int depth)
       throws IOException {
-    Query terms = Bm25Queries.bagOfWords(analyzer, BM25, text);
+    Query terms =
+        options.bm25Fields() == Bm25Fields.MULTIFIELD
+            ? Bm25Queries.multiField(analyzer, List.of(BM25_TITLE, BM25_BODY), text)
+            : Bm25Queries.bagOfWords(analyzer, BM25, text);
     if (terms == null) {
       return List.of();
     }

@@ -75,6 +75,12 @@ public final class PointSchema {
   /** {@code title + " " + text}, analyzed (EnglishAnalyzer), not stored; the BM25 field. */
   public static final String BM25 = "bm25";
 
+  /** The title alone, analyzed, not stored; absent without a title. BM25 multifield. */
+  public static final String BM25_TITLE = "bm25Title";
+
+  /** The chunk text alone, analyzed, not stored. BM25 multifield. */
+  public static final String BM25_BODY = "bm25Body";
+
   /** On state documents: {@code live} or {@code tombstone}. */
   public static final String STATE = "state";
 
@@ -150,6 +156,10 @@ public final class PointSchema {
     doc.add(new StoredField(EMBEDDER, point.embedder()));
     doc.add(new StoredField(METADATA, Json.write(attributes.metadata())));
     doc.add(new TextField(BM25, bm25Text(attributes.title(), point.text()), Field.Store.NO));
+    if (attributes.title() != null && !attributes.title().isEmpty()) {
+      doc.add(new TextField(BM25_TITLE, attributes.title(), Field.Store.NO));
+    }
+    doc.add(new TextField(BM25_BODY, point.text(), Field.Store.NO));
     doc.add(new KnnFloatVectorField(VECTOR, unitVector, SIMILARITY));
     return doc;
   }
