@@ -95,7 +95,7 @@ public final class Embedders {
     model(name);
   }
 
-  private static OnnxModel model(String name) {
+  static OnnxModel model(String name) {
     for (OnnxModel model : OnnxModel.values()) {
       if (model.modelName.equals(name)) {
         return model;

@@ -6,8 +6,12 @@ import io.ragstream.cli.beir.BeirDocument;
 import io.ragstream.cli.options.GatewayOptions;
 import io.ragstream.cli.options.SourceDatabaseOptions;
 import io.ragstream.core.json.Json;
+import io.ragstream.core.model.Chunk;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.embedding.Embedders;
+import io.ragstream.embedding.LangChain4jEmbedder;
+import io.ragstream.embedding.OnnxEmbedder;
+import io.ragstream.embedding.TokenChunker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -29,16 +33,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * Ingest throughput: the raw embedder on a sample of the corpus, then the initial load of the
- * corpus through the whole pipeline (PostgreSQL → Debezium → Kafka → Streams → Flink → index), in
- * one command, with their ratio.
+ * Ingest throughput, in one command: LangChain4j's wrapper (one {@code embed} call per text), the
+ * raw embedder (ragstream's direct ONNX Runtime path), then the initial load of the same documents
+ * through the whole pipeline (PostgreSQL → Debezium → Kafka → Streams → Flink → index), with
+ * documents/s, tokens/s and the ratios pipeline/raw and raw/wrapper.
  *
- * <p>Raw: the same model ({@code --embedder}, default the platform's) embeds {@code title + " " +
- * text} of the documents to be loaded (or the first {@code --raw-sample} of them), one document per
- * call as the pipeline does, while the platform is idle. Pipeline: documents indexed (the gateway's
- * {@code /ready} document count) divided by the time from the first upsert until the last document
- * is indexed. The source table must be empty at the start so every indexed document is one of this
- * load.
+ * <p>The wrapper and raw runs embed exactly what the pipeline embeds for these documents: each body
+ * chunked with the platform's chunker settings ({@code --chunk-max-tokens}, {@code
+ * --chunk-overlap-tokens}) and each chunk as {@code title + " " + chunk}, one document per call,
+ * while the platform is idle. Tokens are the model's WordPiece tokens of those texts (with special
+ * tokens and prefixes). Pipeline: documents indexed (the gateway's {@code /ready} document count)
+ * divided by the time from the first upsert until the last document is indexed. The source table
+ * must be empty at the start so every indexed document is one of this load.
  */
 @Command(
     name = "ingest",
@@ -74,6 +80,23 @@ public final class IngestBench implements Callable<Integer> {
       description = "Give up waiting for the index after this.")
   Duration timeout;
 
+  @Option(
+      names = "--chunk-max-tokens",
+      defaultValue = "400",
+      description = "The platform's indexing.chunk.max-tokens. Default: ${DEFAULT-VALUE}.")
+  int chunkMaxTokens;
+
+  @Option(
+      names = "--chunk-overlap-tokens",
+      defaultValue = "40",
+      description = "The platform's indexing.chunk.overlap-tokens. Default: ${DEFAULT-VALUE}.")
+  int chunkOverlapTokens;
+
+  @Option(
+      names = "--no-wrapper",
+      description = "Skip the LangChain4j wrapper run (it is the slowest of the three).")
+  boolean noWrapper;
+
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
@@ -97,24 +120,46 @@ public final class IngestBench implements Callable<Integer> {
       }
     }
 
-    // 1. Raw embedder, platform idle.
+    // 1. The texts the pipeline embeds, per document.
     List<BeirDocument> sample;
     try (Stream<BeirDocument> docs = dataset.corpus()) {
       sample = docs.limit(rawSample <= 0 ? n : Math.min(rawSample, n)).toList();
     }
-    double rawDocsPerSec;
-    try (Embedder embedder = Embedders.create(embedderName)) {
-      embedder.embedPassages(List.of("warm up")); // load the model outside the timing
-      err.printf("raw embedder: %d documents ...%n", sample.size());
-      long t0 = System.nanoTime();
-      for (BeirDocument d : sample) {
-        embedder.embedPassages(List.of(text(d)));
-      }
-      rawDocsPerSec = sample.size() / ((System.nanoTime() - t0) / 1e9);
+    TokenChunker chunker = new TokenChunker(chunkMaxTokens, chunkOverlapTokens);
+    List<List<String>> texts = new ArrayList<>(sample.size());
+    for (BeirDocument d : sample) {
+      texts.add(textsOf(d, chunker));
     }
-    err.printf("raw embedder: %.2f documents/s%n", rawDocsPerSec);
+    long chunks = texts.stream().mapToLong(List::size).sum();
 
-    // 2. Whole pipeline: upsert while polling the index.
+    // 2. LangChain4j wrapper and raw embedder, platform idle.
+    long tokens;
+    double rawSeconds;
+    try (OnnxEmbedder embedder = Embedders.create(embedderName)) {
+      long t = 0;
+      for (List<String> doc : texts) {
+        for (String text : doc) t += embedder.passageTokens(text);
+      }
+      tokens = t;
+      embedder.embedPassages(List.of("warm up")); // load the model outside the timing
+      err.printf(
+          "raw embedder: %d documents, %d chunks, %d tokens ...%n", sample.size(), chunks, tokens);
+      rawSeconds = time(embedder, texts);
+    }
+    double rawDocsPerSec = sample.size() / rawSeconds;
+    err.printf(
+        "raw embedder: %.2f documents/s, %.0f tokens/s%n", rawDocsPerSec, tokens / rawSeconds);
+    Double wrapperSeconds = null;
+    if (!noWrapper) {
+      try (Embedder wrapper = LangChain4jEmbedder.create(embedderName)) {
+        wrapper.embedPassages(List.of("warm up"));
+        err.printf("LangChain4j wrapper: %d documents ...%n", sample.size());
+        wrapperSeconds = time(wrapper, texts);
+      }
+      err.printf("LangChain4j wrapper: %.2f documents/s%n", sample.size() / wrapperSeconds);
+    }
+
+    // 3. Whole pipeline: upsert while polling the index.
     long t0 = System.nanoTime();
     CompletableFuture<BeirCorpusLoader.LoadResult> load =
         CompletableFuture.supplyAsync(
@@ -158,23 +203,50 @@ public final class IngestBench implements Callable<Integer> {
     result.put("documents", n);
     result.put("rowsUpserted", loaded.documents());
     result.put("embedder", embedderName);
+    result.put("chunkMaxTokens", chunkMaxTokens);
+    result.put("chunkOverlapTokens", chunkOverlapTokens);
     result.put("rawSampleDocuments", sample.size());
+    result.put("rawSampleChunks", chunks);
+    result.put("rawSampleTokens", tokens);
     result.put("rawDocsPerSec", round(rawDocsPerSec));
+    result.put("rawTokensPerSec", round(tokens / rawSeconds));
+    if (wrapperSeconds != null) {
+      result.put("wrapperDocsPerSec", round(sample.size() / wrapperSeconds));
+      result.put("wrapperTokensPerSec", round(tokens / wrapperSeconds));
+      result.put("rawOverWrapper", Math.round(wrapperSeconds / rawSeconds * 1000) / 1000.0);
+    }
     result.put("pipelineSeconds", round(seconds));
     result.put("pipelineDocsPerSec", round(pipelineDocsPerSec));
-    result.put("ratio", Math.round(pipelineDocsPerSec / rawDocsPerSec * 1000) / 1000.0);
+    double ratio = pipelineDocsPerSec / rawDocsPerSec;
+    result.put("pipelineOverRaw", Math.round(ratio * 1000) / 1000.0);
+    if (rawSample <= 0 || rawSample >= n) {
+      result.put("pipelineTokensPerSec", round(tokens / seconds));
+    }
     if (json) {
       out.println(Json.write(result));
     } else {
       out.printf(
-          "ingest %s: %d documents in %.1f s through the pipeline = %.2f docs/s; raw embedder %.2f docs/s (%d-doc sample); ratio %.3f%n",
-          dataset.name(),
-          n,
-          seconds,
+          "ingest %s (%s, chunks %d/%d tokens): %d documents%n",
+          dataset.name(), embedderName, chunkMaxTokens, chunkOverlapTokens, n);
+      out.printf("  %-20s %10s %12s%n", "", "docs/s", "tokens/s");
+      if (wrapperSeconds != null) {
+        out.printf(
+            "  %-20s %10.2f %12.0f%n",
+            "LangChain4j wrapper", sample.size() / wrapperSeconds, tokens / wrapperSeconds);
+      }
+      out.printf("  %-20s %10.2f %12.0f%n", "raw embedder", rawDocsPerSec, tokens / rawSeconds);
+      out.printf(
+          "  %-20s %10.2f %12s  (%.1f s)%n",
+          "pipeline",
           pipelineDocsPerSec,
-          rawDocsPerSec,
-          sample.size(),
-          pipelineDocsPerSec / rawDocsPerSec);
+          result.containsKey("pipelineTokensPerSec")
+              ? String.format("%.0f", tokens / seconds)
+              : "-",
+          seconds);
+      out.printf("  pipeline / raw      %.3f%n", ratio);
+      if (wrapperSeconds != null) {
+        out.printf("  raw / wrapper       %.3f%n", wrapperSeconds / rawSeconds);
+      }
     }
     out.flush();
     return 0;
@@ -199,10 +271,23 @@ public final class IngestBench implements Callable<Integer> {
     }
   }
 
-  /** What the pipeline embeds for a one-chunk document: title + " " + body. */
-  private static String text(BeirDocument d) {
+  /** What the pipeline embeds for a document: {@code title + " " + chunk} per chunk. */
+  static List<String> textsOf(BeirDocument d, TokenChunker chunker) {
     String title = d.title() == null ? "" : d.title().strip();
-    return title.isEmpty() ? d.text() : title + " " + d.text();
+    List<String> texts = new ArrayList<>();
+    for (Chunk c : chunker.chunk(d.text() == null ? "" : d.text())) {
+      texts.add(title.isEmpty() ? c.text() : title + " " + c.text());
+    }
+    return texts;
+  }
+
+  /** Seconds to embed every document's texts, one document per call. */
+  private static double time(Embedder embedder, List<List<String>> texts) {
+    long t0 = System.nanoTime();
+    for (List<String> doc : texts) {
+      if (!doc.isEmpty()) embedder.embedPassages(doc);
+    }
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   private static double round(double v) {

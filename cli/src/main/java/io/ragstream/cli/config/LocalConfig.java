@@ -2,13 +2,19 @@ package io.ragstream.cli.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.core.error.ConfigException;
+import io.ragstream.core.store.Fusion;
+import io.ragstream.embedding.Embedders;
+import io.ragstream.embedding.TokenChunker;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;
 import io.ragstream.ingest.config.TableMapping;
+import io.ragstream.store.lucene.Bm25Fields;
+import io.ragstream.store.lucene.LuceneStoreOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,6 +31,8 @@ import java.util.Map;
  * @param parallelism Flink parallelism and partitions of the local topics
  * @param gatewayHost gateway bind address
  * @param gatewayPort gateway port (0 = a free port)
+ * @param storeOptions Lucene store options: hybrid fusion ({@code search.fusion}, {@code
+ *     search.rrf-k}, {@code search.alpha}) and BM25 fields ({@code search.bm25-fields})
  */
 public record LocalConfig(
     Path dataDir,
@@ -37,7 +45,8 @@ public record LocalConfig(
     Duration checkpointInterval,
     int parallelism,
     String gatewayHost,
-    int gatewayPort) {
+    int gatewayPort,
+    LuceneStoreOptions storeOptions) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -58,7 +67,11 @@ public record LocalConfig(
           "indexing.checkpoint-interval",
           "indexing.parallelism",
           "gateway.host",
-          "gateway.port");
+          "gateway.port",
+          "search.fusion",
+          "search.rrf-k",
+          "search.alpha",
+          "search.bm25-fields");
 
   /**
    * Builds and validates the configuration.
@@ -86,7 +99,20 @@ public record LocalConfig(
         s.string("kafka.bootstrap-servers", "").isBlank()
             ? null
             : s.string("kafka.bootstrap-servers", null);
-    int maxTokens = s.integer("indexing.chunk.max-tokens", 400, 16, 510);
+    String embedder = s.string("indexing.embedder", Embedders.DEFAULT_NAME);
+    int chunkLimit;
+    try {
+      chunkLimit = Embedders.maxPassageTokens(embedder);
+    } catch (IllegalArgumentException e) {
+      throw s.fail("indexing.embedder", embedder, e.getMessage());
+    }
+    // Default: 400 tokens, or less when the model reads fewer (all-MiniLM-L6-v2: 254).
+    int maxTokens =
+        s.integer(
+            "indexing.chunk.max-tokens",
+            Math.min(TokenChunker.DEFAULT_MAX_TOKENS, chunkLimit),
+            16,
+            chunkLimit);
     int overlap = s.integer("indexing.chunk.overlap-tokens", 40, 0, 500);
     if (overlap >= maxTokens) {
       throw s.fail(
@@ -103,13 +129,55 @@ public record LocalConfig(
         source,
         bootstrap,
         s.integer("kafka.port", 0, 0, 65535),
-        s.string("indexing.embedder", "bge-small-en-v1.5-q"),
+        embedder,
         maxTokens,
         overlap,
         checkpoint,
         s.integer("indexing.parallelism", 1, 1, 64),
         s.string("gateway.host", "127.0.0.1"),
-        s.integer("gateway.port", 8080, 0, 65535));
+        s.integer("gateway.port", 8080, 0, 65535),
+        storeOptions(s));
+  }
+
+  /** Fusion and BM25 fields of the Lucene store; every other store option keeps its default. */
+  private static LuceneStoreOptions storeOptions(Settings s) {
+    LuceneStoreOptions options = LuceneStoreOptions.defaults();
+    String method = s.string("search.fusion", "").strip().toLowerCase(Locale.ROOT);
+    String alpha = s.string("search.alpha", "").strip();
+    Fusion fusion;
+    switch (method) {
+      case "" -> {
+        if (!alpha.isEmpty()) throw s.fail("search.alpha", alpha, "needs search.fusion: convex");
+        fusion = options.fusion();
+      }
+      case "rrf" -> {
+        if (!alpha.isEmpty()) throw s.fail("search.alpha", alpha, "applies to convex, not rrf");
+        fusion = Fusion.rrf(s.integer("search.rrf-k", Fusion.DEFAULT_RRF_K, 0, 10_000));
+      }
+      case "convex" -> {
+        double a;
+        try {
+          a = Double.parseDouble(alpha);
+        } catch (NumberFormatException e) {
+          throw s.fail(
+              "search.alpha",
+              alpha,
+              "must be a number in [0, 1] (weight of dense) when search.fusion is convex");
+        }
+        if (!(a >= 0 && a <= 1)) throw s.fail("search.alpha", alpha, "must be in [0, 1]");
+        fusion = Fusion.convex(a);
+      }
+      default -> throw s.fail("search.fusion", method, "must be rrf or convex");
+    }
+    String fields = s.string("search.bm25-fields", "").strip().toUpperCase(Locale.ROOT);
+    Bm25Fields bm25Fields;
+    try {
+      bm25Fields = fields.isEmpty() ? options.bm25Fields() : Bm25Fields.valueOf(fields);
+    } catch (IllegalArgumentException e) {
+      throw s.fail(
+          "search.bm25-fields", fields.toLowerCase(Locale.ROOT), "must be flat or multifield");
+    }
+    return options.withFusion(fusion).withBm25Fields(bm25Fields);
   }
 
   /**

@@ -17,7 +17,6 @@ import io.ragstream.localkafka.EmbeddedKafkaBroker;
 import io.ragstream.processors.indexing.Components;
 import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
-import io.ragstream.store.lucene.LuceneStoreOptions;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -103,7 +102,7 @@ public final class LocalPlatform implements AutoCloseable {
     normalizer.start().get(60, TimeUnit.SECONDS);
 
     Path indexDir = config.dataDir().resolve("index");
-    store = LuceneVectorStore.open(indexDir, LuceneStoreOptions.defaults());
+    store = LuceneVectorStore.open(indexDir, config.storeOptions());
     closeables.push(store);
 
     DocumentIndexingJob indexing =
@@ -111,7 +110,7 @@ public final class LocalPlatform implements AutoCloseable {
             .source(
                 DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
             .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
-            .store(Components.luceneStore(indexDir))
+            .store(Components.luceneStore(indexDir, config.storeOptions()))
             .embedder(Components.embedder(config.embedder()))
             .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
             .parallelism(config.parallelism())

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ragstream.core.error.ConfigException;
+import io.ragstream.core.store.Fusion;
+import io.ragstream.store.lucene.Bm25Fields;
+import io.ragstream.store.lucene.LuceneStoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +95,63 @@ class LocalConfigTest {
     assertThatThrownBy(() -> load(null, Map.of(), Map.of("source.slot", "Bad-Slot")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("slot");
+  }
+
+  @Test
+  void chunkSizeFollowsTheEmbeddersLimit() {
+    LocalConfig bge = load(null, Map.of(), Map.of());
+    assertThat(bge.embedder()).isEqualTo("bge-small-en-v1.5-q");
+    assertThat(bge.chunkMaxTokens()).isEqualTo(400);
+    LocalConfig miniLm = load(null, Map.of(), Map.of("indexing.embedder", "all-minilm-l6-v2-q"));
+    assertThat(miniLm.chunkMaxTokens()).isEqualTo(254);
+    assertThatThrownBy(
+            () ->
+                load(
+                    null,
+                    Map.of(),
+                    Map.of(
+                        "indexing.embedder",
+                        "all-minilm-l6-v2",
+                        "indexing.chunk.max-tokens",
+                        "300")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.chunk.max-tokens")
+        .hasMessageContaining("254");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("indexing.embedder", "bert-large")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.embedder")
+        .hasMessageContaining("e5-small-v2-q");
+  }
+
+  @Test
+  void searchFusionAndBm25FieldsAreConfigurable() {
+    assertThat(load(null, Map.of(), Map.of()).storeOptions())
+        .isEqualTo(LuceneStoreOptions.defaults());
+    LuceneStoreOptions convex =
+        load(
+                null,
+                Map.of("RAGSTREAM_SEARCH_FUSION", "convex", "RAGSTREAM_SEARCH_ALPHA", "0.6"),
+                Map.of("search.bm25-fields", "multifield"))
+            .storeOptions();
+    assertThat(convex.fusion()).isEqualTo(Fusion.convex(0.6));
+    assertThat(convex.bm25Fields()).isEqualTo(Bm25Fields.MULTIFIELD);
+    assertThat(
+            load(null, Map.of(), Map.of("search.fusion", "rrf", "search.rrf-k", "20"))
+                .storeOptions()
+                .fusion())
+        .isEqualTo(Fusion.rrf(20));
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.fusion", "convex")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("search.alpha");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.fusion", "max")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("search.fusion");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.alpha", "0.5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("search.alpha");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.bm25-fields", "title")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("search.bm25-fields");
   }
 
   @Test

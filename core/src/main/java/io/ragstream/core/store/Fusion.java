@@ -1,5 +1,7 @@
 package io.ragstream.core.store;
 
+import java.io.Serializable;
+
 /**
  * How {@link SearchMode#HYBRID} merges the dense and the BM25 list into one ranking. Both methods
  * work on document-level lists when the request collapses documents (each document ranked by its
@@ -17,7 +19,7 @@ package io.ragstream.core.store;
  *       TOIS 42(1), 2023, who find it more accurate than RRF once α is tuned on a little data).
  * </ul>
  */
-public sealed interface Fusion permits Fusion.Rrf, Fusion.Convex {
+public sealed interface Fusion extends Serializable permits Fusion.Rrf, Fusion.Convex {
 
   /** RRF's constant from Cormack et al. (SIGIR 2009). */
   int DEFAULT_RRF_K = 60;

@@ -1,6 +1,7 @@
 package io.ragstream.store.lucene;
 
 import io.ragstream.core.store.Fusion;
+import java.io.Serializable;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 
 /**
@@ -32,7 +33,8 @@ public record LuceneStoreOptions(
     float bm25K1,
     float bm25B,
     Bm25Fields bm25Fields,
-    double ramBufferMb) {
+    double ramBufferMb)
+    implements Serializable {
 
   /** Dimension taken from the first upserted point. */
   public static final int DEFAULT_DIMENSION = 0;

@@ -9,6 +9,7 @@ import io.ragstream.core.model.PointId;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.ApplyResult;
 import io.ragstream.core.store.DocumentUpdate;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
@@ -241,6 +242,65 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
         .extracting(SearchHit::documentId)
         .first()
         .isNotEqualTo("runner");
+  }
+
+  @Test
+  void multifieldScoresTitleAndTextAsSeparateFields(@TempDir Path dir) {
+    var titled =
+        new io.ragstream.core.store.DocumentAttributes(
+            "Salmon migration", "acme", List.of("everyone"), null);
+    var untitled =
+        new io.ragstream.core.store.DocumentAttributes(null, "acme", List.of("everyone"), null);
+    try (LuceneVectorStore multi =
+        LuceneVectorStore.open(
+            dir, LuceneStoreOptions.defaults().withBm25Fields(Bm25Fields.MULTIFIELD))) {
+      multi.apply(upsert("t", 1, 1, titled, chunk("fish swim upstream to spawn", axis(0))));
+      multi.apply(upsert("b", 1, 1, untitled, chunk("salmon fish swim in rivers", axis(1))));
+      multi.apply(upsert("x", 1, 1, untitled, chunk("rivers flow to the sea", axis(2))));
+
+      List<SearchHit> hits = multi.search(bm25Request("salmon"));
+
+      // A title-only match is found through the title field, and a body match through the text
+      // field; the flat field of the default options finds the same two documents.
+      assertThat(hits).extracting(SearchHit::documentId).containsExactlyInAnyOrder("t", "b");
+      // "salmon" is in 2 of 3 bodies' flat text but 1 of 1 titles: the title field is scored with
+      // its own statistics, so the two scores differ from the flat ones.
+      assertThat(hits.get(0).score()).isNotEqualTo(hits.get(1).score());
+    }
+  }
+
+  @Test
+  void hybridFusionIsChosenPerStoreAndPerRequest(@TempDir Path dir) {
+    try (LuceneVectorStore convex =
+        LuceneVectorStore.open(dir, LuceneStoreOptions.defaults().withFusion(Fusion.convex(1.0)))) {
+      // "dense" is nearest to the query vector but lacks the query word; "lexical" has the word.
+      convex.apply(upsert("dense", 1, 1, PUBLIC, chunk("unrelated things", axis(0))));
+      convex.apply(upsert("lexical", 1, 1, PUBLIC, chunk("the query word", axis(1))));
+      float[] query = axis(0);
+
+      // alpha = 1: the dense order alone.
+      assertThat(convex.search(hybrid("word", query, null)))
+          .extracting(SearchHit::documentId)
+          .first()
+          .isEqualTo("dense");
+      // alpha = 0 in the request: the BM25 order alone, whatever the store's default.
+      assertThat(convex.search(hybrid("word", query, Fusion.convex(0.0))))
+          .extracting(SearchHit::documentId)
+          .first()
+          .isEqualTo("lexical");
+      // RRF in the request: "lexical" is 2nd in the dense list and 1st in BM25, "dense" only 1st
+      // in the dense list (BM25 does not match it).
+      List<SearchHit> rrf = convex.search(hybrid("word", query, Fusion.rrf(10)));
+      assertThat(rrf).extracting(SearchHit::documentId).containsExactly("lexical", "dense");
+      assertThat(rrf.get(0).score()).isCloseTo(1.0 / 12 + 1.0 / 11, within(1e-9));
+      assertThat(rrf.get(1).score()).isCloseTo(1.0 / 11, within(1e-9));
+    }
+  }
+
+  private static io.ragstream.core.store.SearchRequest hybrid(
+      String text, float[] vector, Fusion fusion) {
+    return new io.ragstream.core.store.SearchRequest(
+        text, vector, 10, SearchMode.HYBRID, SearchFilter.NONE, true, fusion);
   }
 
   // ------------------------------------------------------------------ vectors

@@ -30,7 +30,15 @@ public final class Components {
    * (see {@link LuceneVectorStore#open}).
    */
   public static ComponentFactory<VectorStore> luceneStore(Path dir) {
+    return luceneStore(dir, LuceneStoreOptions.defaults());
+  }
+
+  /**
+   * The embedded Lucene store in {@code dir} with {@code options}; every opener of one directory in
+   * a JVM must pass equal options (see {@link LuceneVectorStore#open}).
+   */
+  public static ComponentFactory<VectorStore> luceneStore(Path dir, LuceneStoreOptions options) {
     String path = dir.toAbsolutePath().toString();
-    return () -> LuceneVectorStore.open(Path.of(path), LuceneStoreOptions.defaults());
+    return () -> LuceneVectorStore.open(Path.of(path), options);
   }
 }
