@@ -1,6 +1,7 @@
 package io.ragstream.gateway;
 
 import io.ragstream.core.error.ConfigException;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 
@@ -19,9 +20,16 @@ import io.ragstream.core.store.SearchRequest;
  *     {@value #DEFAULT_MAX_K} suits interactive use; raise it (up to {@value SearchRequest#MAX_K})
  *     for evaluation runs that need deeper lists
  * @param defaultMode retrieval mode when a search does not give {@code mode}
+ * @param defaultFusion HYBRID fusion when a search does not give {@code fusion}
  */
 public record GatewayConfig(
-    String host, int port, long maxBodyBytes, int defaultK, int maxK, SearchMode defaultMode) {
+    String host,
+    int port,
+    long maxBodyBytes,
+    int defaultK,
+    int maxK,
+    SearchMode defaultMode,
+    Fusion defaultFusion) {
 
   /** Key of {@link #host()}. */
   public static final String KEY_HOST = "gateway.host";
@@ -40,6 +48,9 @@ public record GatewayConfig(
 
   /** Key of {@link #defaultMode()}. */
   public static final String KEY_DEFAULT_MODE = "gateway.default-mode";
+
+  /** Key of {@link #defaultFusion()} (with {@code search.rrf-k} and {@code search.alpha}). */
+  public static final String KEY_DEFAULT_FUSION = "search.fusion";
 
   /** Loopback only: searches are not authenticated yet. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -90,6 +101,9 @@ public record GatewayConfig(
       throw new ConfigException(
           KEY_DEFAULT_K, "must be in 1.." + maxK + " (" + KEY_MAX_K + "), was " + defaultK);
     }
+    if (defaultFusion == null) {
+      throw new ConfigException(KEY_DEFAULT_FUSION, "must be rrf or convex, was null");
+    }
     if (defaultMode == null) {
       throw new ConfigException(KEY_DEFAULT_MODE, "must be one of dense, bm25, hybrid, was null");
     }
@@ -98,31 +112,43 @@ public record GatewayConfig(
   /** The defaults: 127.0.0.1:8080, 64 KiB bodies, k 10 (at most 100), hybrid. */
   public static GatewayConfig defaults() {
     return new GatewayConfig(
-        DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_K, DEFAULT_MAX_K, DEFAULT_MODE);
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        DEFAULT_MAX_BODY_BYTES,
+        DEFAULT_K,
+        DEFAULT_MAX_K,
+        DEFAULT_MODE,
+        Fusion.DEFAULT);
+  }
+
+  /** A copy with {@link #defaultFusion()} replaced. */
+  public GatewayConfig withDefaultFusion(Fusion value) {
+    return new GatewayConfig(host, port, maxBodyBytes, defaultK, maxK, defaultMode, value);
   }
 
   /** A copy with {@link #host()} replaced. */
   public GatewayConfig withHost(String value) {
-    return new GatewayConfig(value, port, maxBodyBytes, defaultK, maxK, defaultMode);
+    return new GatewayConfig(value, port, maxBodyBytes, defaultK, maxK, defaultMode, defaultFusion);
   }
 
   /** A copy with {@link #port()} replaced. */
   public GatewayConfig withPort(int value) {
-    return new GatewayConfig(host, value, maxBodyBytes, defaultK, maxK, defaultMode);
+    return new GatewayConfig(host, value, maxBodyBytes, defaultK, maxK, defaultMode, defaultFusion);
   }
 
   /** A copy with {@link #maxBodyBytes()} replaced. */
   public GatewayConfig withMaxBodyBytes(long value) {
-    return new GatewayConfig(host, port, value, defaultK, maxK, defaultMode);
+    return new GatewayConfig(host, port, value, defaultK, maxK, defaultMode, defaultFusion);
   }
 
   /** A copy with {@link #defaultK()} and {@link #maxK()} replaced (they are checked together). */
   public GatewayConfig withK(int defaultValue, int maxValue) {
-    return new GatewayConfig(host, port, maxBodyBytes, defaultValue, maxValue, defaultMode);
+    return new GatewayConfig(
+        host, port, maxBodyBytes, defaultValue, maxValue, defaultMode, defaultFusion);
   }
 
   /** A copy with {@link #defaultMode()} replaced. */
   public GatewayConfig withDefaultMode(SearchMode value) {
-    return new GatewayConfig(host, port, maxBodyBytes, defaultK, maxK, value);
+    return new GatewayConfig(host, port, maxBodyBytes, defaultK, maxK, value, defaultFusion);
   }
 }

@@ -10,6 +10,7 @@ import io.ragstream.core.model.PointId;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.DocumentUpdate;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.Point;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.TokenChunker;
@@ -195,6 +196,8 @@ class GatewayVerticleIT {
     assertThat(body.get("query").asText()).isEqualTo("volcanic ash and lava");
     assertThat(body.get("mode").asText()).isEqualTo("hybrid");
     assertThat(body.get("k").asInt()).isEqualTo(10);
+    assertThat(body.get("embedder").asText()).startsWith("bge-small-en-v1.5-q@");
+    assertThat(body.get("fusion").asText()).isEqualTo(Fusion.DEFAULT.toString());
     assertThat(body.get("asOf").asText())
         .isEqualTo(Instant.ofEpochMilli(lastCommittedAt).toString());
     assertThat(body.get("timings").get("embedMs").asDouble()).isPositive();
@@ -342,6 +345,24 @@ class GatewayVerticleIT {
 
     assertThatThrownBy(() -> deployment.await(TIMEOUT)).isNotNull();
     assertThat(deployment.failed()).isTrue();
+  }
+
+  @Test
+  void fusionCanBeChosenPerRequest() throws Exception {
+    JsonNode convex =
+        json(
+            search(
+                "{\"query\":\"volcanic ash\",\"fusion\":{\"method\":\"convex\",\"alpha\":0.25}}"));
+    assertThat(convex.get("fusion").asText()).isEqualTo("convex(alpha=0.25)");
+    assertThat(convex.get("hits").get(0).get("documentId").asText())
+        .isEqualTo("pg:public.documents:volcanoes");
+    JsonNode bm25 = json(search("{\"query\":\"volcanic ash\",\"mode\":\"bm25\"}"));
+    assertThat(bm25.get("fusion").isNull()).isTrue();
+    assertThat(bm25.get("embedder").isNull()).isTrue();
+    HttpResponse<Buffer> bad =
+        search("{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":2}}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsString()).contains("fusion.alpha");
   }
 
   private String topDocument(String query, String mode) throws Exception {

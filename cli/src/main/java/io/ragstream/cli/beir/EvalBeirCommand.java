@@ -422,9 +422,8 @@ public final class EvalBeirCommand implements Callable<Integer> {
       line(text, "split", split);
       line(text, "gateway", gatewayOptions.url());
       line(text, "mode", mode.name().toLowerCase(Locale.ROOT));
-      if (mode == SearchMode.HYBRID) {
-        line(text, "fusion", fusion == null ? "gateway default" : fusion.toString());
-      }
+      if (served("embedder") != null) line(text, "embedder", served("embedder"));
+      if (mode == SearchMode.HYBRID) line(text, "fusion", String.valueOf(served("fusion")));
       line(text, "k", Integer.toString(k));
       line(text, "concurrency", Integer.toString(concurrency));
       if (ignoreIdenticalIds) line(text, "ignore identical ids", "yes");
@@ -456,9 +455,8 @@ public final class EvalBeirCommand implements Callable<Integer> {
       root.put("split", split);
       root.put("gateway", gatewayOptions.url());
       root.put("mode", mode.name().toLowerCase(Locale.ROOT));
-      if (mode == SearchMode.HYBRID) {
-        root.put("fusion", fusion == null ? "gateway default" : fusion.toString());
-      }
+      root.put("embedder", served("embedder"));
+      root.put("fusion", served("fusion"));
       root.put("k", k);
       root.put("concurrency", concurrency);
       root.put("ignoreIdenticalIds", ignoreIdenticalIds);
@@ -476,6 +474,15 @@ public final class EvalBeirCommand implements Callable<Integer> {
         gatewayNode.put("p99", gatewayLatency.p99());
       }
       return root.toString();
+    }
+
+    /** What the gateway reported for {@code field} ("embedder" or "fusion") on the first result. */
+    private String served(String field) {
+      return results.values().stream()
+          .map(r -> field.equals("embedder") ? r.embedder() : r.fusion())
+          .filter(Objects::nonNull)
+          .findFirst()
+          .orElse(null);
     }
 
     private String gatewaySuffix(Double gatewayMs) {

@@ -154,7 +154,13 @@ public final class GatewaySearchClient {
     }
     JsonNode total = root.path("timings").path("totalMs");
     Double serverMs = total.isNumber() ? total.doubleValue() : null;
-    return new SearchResult(documentIds, serverMs, clientMs);
+    return new SearchResult(
+        documentIds, serverMs, clientMs, text(root, "embedder"), text(root, "fusion"));
+  }
+
+  private static String text(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    return node != null && node.isTextual() ? node.textValue() : null;
   }
 
   /**
@@ -182,8 +188,11 @@ public final class GatewaySearchClient {
    * @param documentIds the hits' source-qualified document ids, best first
    * @param serverMs the gateway's {@code timings.totalMs}, or null when it did not report it
    * @param clientMs client-side latency in milliseconds
+   * @param embedder the gateway's query embedder id, null when not reported (bm25)
+   * @param fusion the fusion the gateway applied, null unless hybrid
    */
-  public record SearchResult(List<String> documentIds, Double serverMs, double clientMs) {
+  public record SearchResult(
+      List<String> documentIds, Double serverMs, double clientMs, String embedder, String fusion) {
     public SearchResult {
       documentIds = List.copyOf(documentIds);
     }

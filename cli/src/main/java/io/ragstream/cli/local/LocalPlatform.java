@@ -130,7 +130,10 @@ public final class LocalPlatform implements AutoCloseable {
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
     gateway =
         new GatewayVerticle(
-            GatewayConfig.defaults().withHost(config.gatewayHost()).withPort(config.gatewayPort()),
+            GatewayConfig.defaults()
+                .withHost(config.gatewayHost())
+                .withPort(config.gatewayPort())
+                .withDefaultFusion(config.storeOptions().fusion()),
             queryEmbedder,
             store,
             ready::get);

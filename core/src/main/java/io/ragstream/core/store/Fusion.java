@@ -25,6 +25,12 @@ public sealed interface Fusion extends Serializable permits Fusion.Rrf, Fusion.C
   int DEFAULT_RRF_K = 60;
 
   /**
+   * The platform's default fusion, chosen on the training/dev splits of SciFact and NFCorpus (never
+   * on test) with {@code ragstream eval beir --split train|dev}; the table is in docs/retrieval.md.
+   */
+  Fusion DEFAULT = new Rrf(DEFAULT_RRF_K);
+
+  /**
    * Reciprocal-rank fusion.
    *
    * @param k the constant added to each rank; {@code >= 0}

@@ -2,6 +2,7 @@ package io.ragstream.gateway.http;
 
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.IndexStats;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
@@ -55,6 +56,7 @@ final class SearchHandler implements Handler<RoutingContext> {
   private SearchResponse search(SearchQuery query, long startNanos) {
     long embedStart = System.nanoTime();
     float[] vector = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
+    Fusion fusion = query.fusion() != null ? query.fusion() : config.defaultFusion();
     long searchStart = System.nanoTime();
     List<SearchHit> hits =
         store.search(
@@ -65,7 +67,7 @@ final class SearchHandler implements Handler<RoutingContext> {
                 query.mode(),
                 SearchFilter.NONE,
                 query.collapse(),
-                query.fusion()));
+                fusion));
     long searchEnd = System.nanoTime();
     IndexStats stats = store.stats();
     return new SearchResponse(
@@ -73,6 +75,8 @@ final class SearchHandler implements Handler<RoutingContext> {
         query.query(),
         SearchQuery.wireName(query.mode()),
         query.k(),
+        query.mode() == SearchMode.BM25 ? null : embedder.id(),
+        query.mode() == SearchMode.HYBRID ? fusion.toString() : null,
         hits.stream().map(SearchHandler::hit).toList(),
         Responses.instant(stats.lastCommittedAt()),
         new SearchResponse.Timings(

@@ -9,6 +9,7 @@ import java.util.UUID;
  *
  * <pre>{@code
  * {"queryId": "5f0c...", "query": "...", "mode": "hybrid", "k": 10,
+ *  "embedder": "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30", "fusion": "rrf(k=60)",
  *  "hits": [{"documentId": "pg:public.documents:42", "chunk": 0, "pointId": "...", "score": 0.032,
  *            "title": "...", "text": "...", "version": 123}],
  *  "asOf": "2025-01-01T12:00:00Z",
@@ -19,6 +20,9 @@ import java.util.UUID;
  * @param query the query text as received
  * @param mode {@code dense}, {@code bm25} or {@code hybrid}
  * @param k the number of hits asked for (there may be fewer)
+ * @param embedder id of the model that embedded the query (null for bm25)
+ * @param fusion the fusion applied ({@code rrf(k=60)}, {@code convex(alpha=0.7)}), null unless
+ *     hybrid
  * @param hits best first
  * @param asOf ISO-8601 instant of the newest source commit the index has applied (the index's
  *     freshness), or null while the index is empty
@@ -26,7 +30,15 @@ import java.util.UUID;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record SearchResponse(
-    UUID queryId, String query, String mode, int k, List<Hit> hits, String asOf, Timings timings) {
+    UUID queryId,
+    String query,
+    String mode,
+    int k,
+    String embedder,
+    String fusion,
+    List<Hit> hits,
+    String asOf,
+    Timings timings) {
 
   public SearchResponse {
     hits = List.copyOf(hits);
@@ -38,7 +50,8 @@ public record SearchResponse(
    * @param documentId source-qualified document id
    * @param chunk 0-based chunk index in the document
    * @param pointId the chunk's point id
-   * @param score mode-specific, higher is better: cosine (dense), BM25 score, or RRF score (hybrid)
+   * @param score mode-specific, higher is better: cosine (dense), BM25 score, or the fused score
+   *     (hybrid)
    * @param title document title, null when the document has none
    * @param text chunk text
    * @param version document version the chunk belongs to

@@ -39,12 +39,8 @@ public record LuceneStoreOptions(
   /** Dimension taken from the first upserted point. */
   public static final int DEFAULT_DIMENSION = 0;
 
-  /**
-   * The default fusion: RRF with k = 60 (Cormack et al., SIGIR 2009). Chosen on the training and
-   * dev splits of SciFact and NFCorpus (never on test) with {@code ragstream eval beir --split
-   * train}; see docs/retrieval.md for the table.
-   */
-  public static final Fusion DEFAULT_FUSION = Fusion.rrf(Fusion.DEFAULT_RRF_K);
+  /** The platform's default fusion, {@link Fusion#DEFAULT}. */
+  public static final Fusion DEFAULT_FUSION = Fusion.DEFAULT;
 
   /** Title and text in one BM25 field, as Anserini's BEIR "flat" setting. */
   public static final Bm25Fields DEFAULT_BM25_FIELDS = Bm25Fields.FLAT;
