@@ -31,6 +31,8 @@ import java.util.Map;
  * @param parallelism Flink parallelism and partitions of the local topics
  * @param gatewayHost gateway bind address
  * @param gatewayPort gateway port (0 = a free port)
+ * @param queryEmbedderThreads ONNX Runtime intra-op threads of the gateway's query embedder; each
+ *     concurrent search runs its own model call, so 1 lets the cores serve searches in parallel
  * @param storeOptions Lucene store options: hybrid fusion ({@code search.fusion}, {@code
  *     search.rrf-k}, {@code search.alpha}) and BM25 fields ({@code search.bm25-fields})
  */
@@ -46,6 +48,7 @@ public record LocalConfig(
     int parallelism,
     String gatewayHost,
     int gatewayPort,
+    int queryEmbedderThreads,
     LuceneStoreOptions storeOptions) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
@@ -68,6 +71,7 @@ public record LocalConfig(
           "indexing.parallelism",
           "gateway.host",
           "gateway.port",
+          "gateway.query-embedder-threads",
           "search.fusion",
           "search.rrf-k",
           "search.alpha",
@@ -136,6 +140,8 @@ public record LocalConfig(
         s.integer("indexing.parallelism", 1, 1, 64),
         s.string("gateway.host", "127.0.0.1"),
         s.integer("gateway.port", 8080, 0, 65535),
+        s.integer(
+            "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
         storeOptions(s));
   }
 

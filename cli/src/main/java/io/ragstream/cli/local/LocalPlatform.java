@@ -123,7 +123,7 @@ public final class LocalPlatform implements AutoCloseable {
             config.parallelism());
     closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
 
-    Embedder queryEmbedder = Embedders.create(config.embedder());
+    Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
     closeables.push(queryEmbedder);
     Vertx vertx = Vertx.vertx();
     closeables.push(
