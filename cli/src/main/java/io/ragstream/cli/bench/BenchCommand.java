@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against a running platform (./ragstream local).",
-    subcommands = {FreshnessBench.class, IngestBench.class, SearchBench.class})
+    subcommands = {EmbedBench.class, FreshnessBench.class, IngestBench.class, SearchBench.class})
 public final class BenchCommand {}
