@@ -161,14 +161,16 @@ public record LocalConfig(
         fusion = Fusion.rrf(s.integer("search.rrf-k", Fusion.DEFAULT_RRF_K, 0, 10_000));
       }
       case "convex" -> {
-        double a;
-        try {
-          a = Double.parseDouble(alpha);
-        } catch (NumberFormatException e) {
-          throw s.fail(
-              "search.alpha",
-              alpha,
-              "must be a number in [0, 1] (weight of dense) when search.fusion is convex");
+        double a = Fusion.DEFAULT_ALPHA;
+        if (!alpha.isEmpty()) {
+          try {
+            a = Double.parseDouble(alpha);
+          } catch (NumberFormatException e) {
+            throw s.fail(
+                "search.alpha",
+                alpha,
+                "must be a number in [0, 1] (weight of dense) when search.fusion is convex");
+          }
         }
         if (!(a >= 0 && a <= 1)) throw s.fail("search.alpha", alpha, "must be in [0, 1]");
         fusion = Fusion.convex(a);

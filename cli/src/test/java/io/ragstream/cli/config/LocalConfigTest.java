@@ -140,7 +140,10 @@ class LocalConfigTest {
                 .storeOptions()
                 .fusion())
         .isEqualTo(Fusion.rrf(20));
-    assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.fusion", "convex")))
+    assertThat(load(null, Map.of(), Map.of("search.fusion", "convex")).storeOptions().fusion())
+        .isEqualTo(Fusion.convex(Fusion.DEFAULT_ALPHA));
+    assertThatThrownBy(
+            () -> load(null, Map.of(), Map.of("search.fusion", "convex", "search.alpha", "x")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("search.alpha");
     assertThatThrownBy(() -> load(null, Map.of(), Map.of("search.fusion", "max")))

@@ -150,13 +150,13 @@ public abstract class VectorStoreContractTest {
 
     assertThat(documentIds(dense(axis(0), 5))).containsExactly("y", "x", "w1", "w2", "z");
     assertThat(documentIds(bm25("fusion", 5))).containsExactly("z", "x");
-    List<SearchHit> hybrid = hybrid("fusion", axis(0), 5);
+    List<SearchHit> hybrid = rrf("fusion", axis(0), 5);
     // x is second in both lists: 2/62 beats z (1/61 + 1/65) and y (1/61).
     assertThat(documentIds(hybrid)).hasSize(5).startsWith("x", "z", "y");
     assertThat(hybrid.get(0).score()).isCloseTo(2.0 / 62, within(1e-9));
     assertThat(hybrid.get(1).score()).isCloseTo(1.0 / 61 + 1.0 / 65, within(1e-9));
     assertThat(hybrid.get(2).score()).isCloseTo(1.0 / 61, within(1e-9));
-    assertThat(hybrid("fusion", axis(0), 2)).hasSize(2);
+    assertThat(rrf("fusion", axis(0), 2)).hasSize(2);
   }
 
   // ------------------------------------------------------------------ idempotency, versions
@@ -769,8 +769,11 @@ public abstract class VectorStoreContractTest {
     return search(SearchMode.BM25, text, null, k, SearchFilter.NONE, false);
   }
 
-  protected List<SearchHit> hybrid(String text, float[] vector, int k) {
-    return search(SearchMode.HYBRID, text, vector, k, SearchFilter.NONE, false);
+  /** HYBRID with reciprocal-rank fusion at k = 60, whatever the store's default fusion is. */
+  protected List<SearchHit> rrf(String text, float[] vector, int k) {
+    return store.search(
+        new SearchRequest(
+            text, vector, k, SearchMode.HYBRID, SearchFilter.NONE, false, Fusion.rrf(60)));
   }
 
   protected List<SearchHit> search(

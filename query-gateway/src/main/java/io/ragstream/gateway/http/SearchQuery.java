@@ -152,7 +152,7 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse, Fusio
 
   /**
    * {@code {"method": "rrf", "k": 60}} or {@code {"method": "convex", "alpha": 0.5}}; {@code k}
-   * defaults to {@value Fusion#DEFAULT_RRF_K}, {@code alpha} is required.
+   * defaults to {@value Fusion#DEFAULT_RRF_K}, {@code alpha} to {@value Fusion#DEFAULT_ALPHA}.
    */
   private static Fusion fusion(JsonNode node) {
     if (node == null || node.isNull()) {
@@ -191,15 +191,12 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse, Fusio
     if (name.equalsIgnoreCase("convex")) {
       if (node.hasNonNull("k")) throw badRequest("fusion.k applies to rrf, not convex");
       JsonNode alpha = node.get("alpha");
-      if (alpha != null
-          && alpha.isNumber()
-          && alpha.doubleValue() >= 0
-          && alpha.doubleValue() <= 1) {
+      if (alpha == null || alpha.isNull()) return Fusion.convex(Fusion.DEFAULT_ALPHA);
+      if (alpha.isNumber() && alpha.doubleValue() >= 0 && alpha.doubleValue() <= 1) {
         return Fusion.convex(alpha.doubleValue());
       }
       throw badRequest(
-          "fusion.alpha (weight of dense) must be a number in [0, 1], was "
-              + (alpha == null ? "missing" : describe(alpha)));
+          "fusion.alpha (weight of dense) must be a number in [0, 1], was " + describe(alpha));
     }
     throw badRequest(
         "fusion.method must be rrf or convex, was "

@@ -9,7 +9,7 @@ import java.util.UUID;
  *
  * <pre>{@code
  * {"queryId": "5f0c...", "query": "...", "mode": "hybrid", "k": 10,
- *  "embedder": "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30", "fusion": "rrf(k=60)",
+ *  "embedder": "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30", "fusion": "convex(alpha=0.6)",
  *  "hits": [{"documentId": "pg:public.documents:42", "chunk": 0, "pointId": "...", "score": 0.032,
  *            "title": "...", "text": "...", "version": 123}],
  *  "asOf": "2025-01-01T12:00:00Z",

@@ -36,6 +36,8 @@ class SearchQueryTest {
         .isEqualTo(Fusion.rrf(60));
     assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"k\":10}}").fusion())
         .isEqualTo(Fusion.rrf(10));
+    assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"convex\"}}").fusion())
+        .isEqualTo(Fusion.convex(Fusion.DEFAULT_ALPHA));
     assertThat(parse("{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":0.7}}").fusion())
         .isEqualTo(Fusion.convex(0.7));
     assertThat(parse("{\"query\":\"x\",\"fusion\":null}").fusion()).isNull();
@@ -68,7 +70,7 @@ class SearchQueryTest {
         "{\"query\":\"x\",\"fusion\":{\"method\":\"max\"}} | fusion.method must be rrf or convex, was \"max\"",
         "{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"k\":-1}} | fusion.k must be an integer in 0..10000",
         "{\"query\":\"x\",\"fusion\":{\"method\":\"rrf\",\"alpha\":0.5}} | fusion.alpha applies to convex",
-        "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\"}} | fusion.alpha (weight of dense) must be a number in [0, 1], was missing",
+        "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":\"high\"}} | fusion.alpha (weight of dense) must be a number in [0, 1], was",
         "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":1.5}} | fusion.alpha (weight of dense) must be a number in [0, 1], was 1.5",
         "{\"query\":\"x\",\"fusion\":{\"method\":\"convex\",\"alpha\":0.5,\"w\":1}} | unknown field 'fusion.w'",
         "{\"query\":\"x\",\"query\":\"y\"}        | Duplicate field 'query'",

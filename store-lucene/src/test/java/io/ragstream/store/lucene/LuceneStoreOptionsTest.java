@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 class LuceneStoreOptionsTest {
 
   @Test
-  void defaultsAreAnseriniFlatBm25AndCormackRrf() {
+  void defaultsAreAnseriniFlatBm25AndTunedConvexFusion() {
     LuceneStoreOptions options = LuceneStoreOptions.defaults();
 
     assertThat(options.bm25K1()).isEqualTo(0.9f);
     assertThat(options.bm25B()).isEqualTo(0.4f);
     assertThat(options.bm25Fields()).isEqualTo(Bm25Fields.FLAT);
-    assertThat(options.fusion()).isEqualTo(Fusion.rrf(60));
+    assertThat(options.fusion()).isEqualTo(Fusion.convex(0.6));
     assertThat(options.candidates()).isEqualTo(100);
     assertThat(options.dimension()).isZero();
   }
