@@ -21,14 +21,15 @@ import org.slf4j.LoggerFactory;
  * #actualPort()} gives the bound port (useful with port 0). Undeploying closes the server; the
  * embedder and the store belong to the caller, who closes them after undeploying.
  *
- * <p>Requests are not authenticated yet and searches use {@link
- * io.ragstream.core.store.SearchFilter#NONE}; keep {@link GatewayConfig#host()} on loopback until
- * authentication and permissions land (a later issue).
+ * <p>Callers are authenticated as {@link GatewayFeatures#auth()} says and every retrieval is
+ * filtered by the caller's tenant and principals. WebSocket frames and messages are limited to
+ * {@link io.ragstream.gateway.chat.ChatSettings#maxMessageBytes()}.
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
   private final GatewayConfig config;
+  private final GatewayFeatures features;
   private final Embedder embedder;
   private final VectorStore store;
   private final BooleanSupplier ready;
@@ -43,7 +44,21 @@ public final class GatewayVerticle extends VerticleBase {
    */
   public GatewayVerticle(
       GatewayConfig config, Embedder embedder, VectorStore store, BooleanSupplier ready) {
+    this(config, GatewayFeatures.defaults(), embedder, store, ready);
+  }
+
+  /**
+   * @param features authentication, chat limits and the answer generator (not closed by the
+   *     verticle)
+   */
+  public GatewayVerticle(
+      GatewayConfig config,
+      GatewayFeatures features,
+      Embedder embedder,
+      VectorStore store,
+      BooleanSupplier ready) {
     this.config = Objects.requireNonNull(config, "config");
+    this.features = Objects.requireNonNull(features, "features");
     this.embedder = Objects.requireNonNull(embedder, "embedder");
     this.store = Objects.requireNonNull(store, "store");
     this.ready = Objects.requireNonNull(ready, "ready");
@@ -53,8 +68,14 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<HttpServer> start() {
     return vertx
-        .createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
-        .requestHandler(GatewayRouter.create(vertx, config, embedder, store, ready))
+        .createHttpServer(
+            new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                // Hard bounds of the decoder; ChatSocket closes over maxMessageBytes with 1009.
+                .setMaxWebSocketFrameSize(features.chat().maxMessageBytes() * 2)
+                .setMaxWebSocketMessageSize(features.chat().maxMessageBytes() * 2))
+        .requestHandler(GatewayRouter.create(vertx, config, features, embedder, store, ready))
         .listen()
         .onSuccess(
             s -> {

@@ -143,7 +143,7 @@ class GatewayVerticleIT {
               id,
               100 + n,
               committedAt,
-              new DocumentAttributes(doc.getValue()[0], null, List.of(), Map.of()),
+              new DocumentAttributes(doc.getValue()[0], "public", List.of("public"), Map.of()),
               Integer.toHexString(body.hashCode()),
               points));
     }

@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * An authenticated caller: who it is, which tenant it belongs to and which groups it is in. Every
- * retrieval it makes is filtered server-side by {@link #filter()}: {@code tenant = caller.tenant AND
- * acl ∩ caller.principals ≠ ∅} (DESIGN.md, Permissions).
+ * retrieval it makes is filtered server-side by {@link #filter()}: {@code tenant = caller.tenant
+ * AND acl ∩ caller.principals ≠ ∅} (DESIGN.md, Permissions).
  *
  * @param subject the user or service id (JWT {@code sub}, or the API key's subject); never blank
  * @param tenant the caller's tenant; never blank

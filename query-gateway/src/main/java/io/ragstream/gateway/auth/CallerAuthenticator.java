@@ -58,7 +58,8 @@ public final class CallerAuthenticator {
           JWTAuth.create(
               vertx,
               new JWTAuthOptions()
-                  .addPubSecKey(new PubSecKeyOptions().setAlgorithm(j.algorithm()).setBuffer(j.key()))
+                  .addPubSecKey(
+                      new PubSecKeyOptions().setAlgorithm(j.algorithm()).setBuffer(j.key()))
                   .setJWTOptions(options));
     }
   }

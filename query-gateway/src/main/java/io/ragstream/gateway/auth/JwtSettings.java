@@ -7,10 +7,10 @@ import java.util.Objects;
 /**
  * How JWT bearer tokens are verified (RFC 7519, signatures per RFC 7515), with vertx-auth-jwt.
  *
- * @param algorithm {@code HS256} (shared secret) or an asymmetric algorithm such as {@code RS256} or
- *     {@code ES256} (public key)
- * @param key the HS256 secret (at least 32 characters) or the PEM of the public key ({@code -----BEGIN
- *     PUBLIC KEY-----}); never logged
+ * @param algorithm {@code HS256} (shared secret) or an asymmetric algorithm such as {@code RS256}
+ *     or {@code ES256} (public key)
+ * @param key the HS256 secret (at least 32 characters) or the PEM of the public key ({@code
+ *     -----BEGIN PUBLIC KEY-----}); never logged
  * @param issuer required {@code iss}, or null to accept any
  * @param audience required {@code aud}, or null to accept any
  * @param tenantClaim claim holding the caller's tenant (a string); a token without it is rejected
@@ -45,7 +45,8 @@ public record JwtSettings(
     }
     if (!algorithm.startsWith("HS") && !key.contains("-----BEGIN PUBLIC KEY-----")) {
       throw new ConfigException(
-          KEY_PREFIX + "public-key-file", "must hold a PEM public key (-----BEGIN PUBLIC KEY-----)");
+          KEY_PREFIX + "public-key-file",
+          "must hold a PEM public key (-----BEGIN PUBLIC KEY-----)");
     }
     tenantClaim = tenantClaim == null || tenantClaim.isBlank() ? "tenant" : tenantClaim;
     groupsClaim = groupsClaim == null || groupsClaim.isBlank() ? "groups" : groupsClaim;

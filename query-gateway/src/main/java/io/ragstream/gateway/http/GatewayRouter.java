@@ -3,12 +3,21 @@ package io.ragstream.gateway.http;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.gateway.GatewayFeatures;
+import io.ragstream.gateway.auth.CallerAuthenticator;
+import io.ragstream.gateway.auth.RateLimiter;
+import io.ragstream.gateway.chat.AnswerHandler;
+import io.ragstream.gateway.chat.AnswerService;
+import io.ragstream.gateway.chat.ChatHandler;
+import io.ragstream.gateway.chat.ChatSettings;
+import io.ragstream.gateway.chat.ConversationMemory;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +29,8 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>{@code POST /v1/search}: body {@code {"query": string, "k": int, "mode":
  *       "dense"|"bm25"|"hybrid", "collapse": boolean}}, answer {@link SearchResponse}
+ *   <li>{@code POST /v1/answer} and WebSocket {@code GET /v1/chat}: answers with citations
+ *       (docs/chat.md)
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
  * </ul>
@@ -29,9 +40,8 @@ import java.util.function.BooleanSupplier;
  * for a body over {@link GatewayConfig#maxBodyBytes()}, 415 for a non-JSON Content-Type (a request
  * without Content-Type is read as JSON), 500 for internal errors (logged, generic message).
  *
- * <p>Requests are not authenticated and searches see every document ({@link
- * io.ragstream.core.store.SearchFilter#NONE}); authentication and permissions come with a later
- * issue. Bind the server to loopback until then.
+ * <p>{@code /v1/*} authenticates the caller ({@link AuthHandler}: 401, 429) and filters every
+ * retrieval by the caller's tenant and principals. {@code /health} and {@code /ready} are open.
  */
 public final class GatewayRouter {
   private GatewayRouter() {}
@@ -52,6 +62,20 @@ public final class GatewayRouter {
       Embedder embedder,
       VectorStore store,
       BooleanSupplier ready) {
+    return create(vertx, config, GatewayFeatures.defaults(), embedder, store, ready);
+  }
+
+  /**
+   * A router serving the API, with {@code features}' authentication, chat limits and answer
+   * generator.
+   */
+  public static Router create(
+      Vertx vertx,
+      GatewayConfig config,
+      GatewayFeatures features,
+      Embedder embedder,
+      VectorStore store,
+      BooleanSupplier ready) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(embedder, "embedder");
     Objects.requireNonNull(store, "store");
@@ -64,11 +88,34 @@ public final class GatewayRouter {
       router.errorHandler(status, errors);
     }
 
+    CallerAuthenticator authenticator = new CallerAuthenticator(vertx, features.auth());
+    ChatSettings chat = features.chat();
+    RateLimiter limiter = new RateLimiter(chat.ratePerSecond(), chat.rateBurst());
+    AuthHandler auth = new AuthHandler(authenticator, limiter);
+    AnswerService answers =
+        new AnswerService(
+            vertx,
+            embedder,
+            store,
+            features.generator(),
+            new ConversationMemory(
+                chat.memoryTurns(), chat.maxConversations(), Duration.ofMinutes(30)),
+            config.defaultFusion(),
+            result -> {});
+
     router
         .post("/v1/search")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
+        .handler(auth)
         .handler(new SearchHandler(config, embedder, store));
+    router
+        .post("/v1/answer")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(GatewayRouter::requireJson)
+        .handler(auth)
+        .handler(new AnswerHandler(answers, chat, AuthHandler::caller));
+    router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
     return router;

@@ -20,8 +20,8 @@ import java.util.UUID;
  * {@code POST /v1/search}: parses the body on the event loop, then embeds the query and searches
  * the store on a worker thread (both block), and answers {@link SearchResponse}.
  *
- * <p>Every search runs with {@link SearchFilter#NONE}: authentication and per-caller permissions
- * come with a later issue, which is why the local gateway binds to loopback only.
+ * <p>Every search is filtered server-side by the caller's tenant and principals ({@link
+ * io.ragstream.gateway.auth.Caller#filter()}), the caller coming from {@link AuthHandler}.
  */
 final class SearchHandler implements Handler<RoutingContext> {
   private final GatewayConfig config;
@@ -47,13 +47,13 @@ final class SearchHandler implements Handler<RoutingContext> {
     }
     // Unordered: concurrent searches must not queue behind each other on this context.
     ctx.vertx()
-        .executeBlocking(() -> search(query, startNanos), false)
+        .executeBlocking(() -> search(query, AuthHandler.caller(ctx).filter(), startNanos), false)
         .onSuccess(response -> Responses.json(ctx, 200, response))
         .onFailure(ctx::fail);
   }
 
   /** Blocking: embeds (unless BM25), searches and reads the index freshness. */
-  private SearchResponse search(SearchQuery query, long startNanos) {
+  private SearchResponse search(SearchQuery query, SearchFilter filter, long startNanos) {
     long embedStart = System.nanoTime();
     float[] vector = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
     Fusion fusion = query.fusion() != null ? query.fusion() : config.defaultFusion();
@@ -61,13 +61,7 @@ final class SearchHandler implements Handler<RoutingContext> {
     List<SearchHit> hits =
         store.search(
             new SearchRequest(
-                query.query(),
-                vector,
-                query.k(),
-                query.mode(),
-                SearchFilter.NONE,
-                query.collapse(),
-                fusion));
+                query.query(), vector, query.k(), query.mode(), filter, query.collapse(), fusion));
     long searchEnd = System.nanoTime();
     IndexStats stats = store.stats();
     return new SearchResponse(

@@ -1,0 +1,241 @@
+package io.ragstream.gateway.chat;
+
+import io.ragstream.core.port.Embedder;
+import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.Fusion;
+import io.ragstream.core.store.SearchHit;
+import io.ragstream.core.store.SearchMode;
+import io.ragstream.core.store.SearchRequest;
+import io.ragstream.gateway.answer.AnswerGenerator;
+import io.ragstream.gateway.answer.CitationFilter;
+import io.ragstream.gateway.answer.Generation;
+import io.ragstream.gateway.answer.GenerationException;
+import io.ragstream.gateway.answer.GenerationListener;
+import io.ragstream.gateway.answer.GenerationRequest;
+import io.ragstream.gateway.answer.Passage;
+import io.ragstream.gateway.answer.Turn;
+import io.ragstream.gateway.auth.Caller;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The answer pipeline shared by {@code POST /v1/answer} and {@code /v1/chat}: rewrite a follow-up
+ * into a standalone query (when the generator can), retrieve the chunks the caller may read
+ * (hybrid, filtered server-side by {@link Caller#filter()}), generate the answer from them with
+ * {@code [n]} citations, drop citations that point nowhere, and remember the turn.
+ *
+ * <p>Only chunks that passed the caller's filter reach the generator, so neither the answer text
+ * nor a citation can come from a chunk the caller may not read.
+ */
+public final class AnswerService {
+  private static final Logger LOG = LoggerFactory.getLogger(AnswerService.class);
+
+  /** A passage as the caller sees it, with its citation number. */
+  public record Cited(
+      int n, String documentId, int chunk, String title, String text, double score, long version) {}
+
+  /**
+   * A finished answer.
+   *
+   * @param queryId id of this answer (feedback refers to it)
+   * @param query the standalone query searched
+   * @param answer the answer text, citation markers checked
+   * @param cited numbers of the passages the answer cites, in order of first citation
+   * @param retrievalMs from the ask to the retrieved passages (rewrite, embedding and search)
+   * @param firstTokenMs from the ask to the first answer token, or -1 if the answer was empty
+   * @param totalMs from the ask to the end of the answer
+   * @param asOf commit time (epoch ms) of the newest source change the index holds, 0 if none
+   */
+  public record Result(
+      String queryId,
+      String query,
+      String answer,
+      List<Integer> cited,
+      long retrievalMs,
+      long firstTokenMs,
+      long totalMs,
+      long asOf) {}
+
+  /**
+   * One question.
+   *
+   * @param question the caller's text
+   * @param k passages to retrieve (chunks, not collapsed to documents)
+   * @param conversationId conversation to continue and remember into, or null
+   * @param model model or adapter name for the generator, or null for its default
+   * @param documentIds only answer from these documents, or null for all the caller may read
+   */
+  public record Ask(
+      String question, int k, String conversationId, String model, Set<String> documentIds) {}
+
+  private final Vertx vertx;
+  private final Embedder embedder;
+  private final VectorStore store;
+  private final AnswerGenerator generator;
+  private final ConversationMemory memory;
+  private final Fusion fusion;
+  private final Consumer<Result> onAnswered;
+
+  /**
+   * @param onAnswered called with every finished answer (for query events); must not block
+   */
+  public AnswerService(
+      Vertx vertx,
+      Embedder embedder,
+      VectorStore store,
+      AnswerGenerator generator,
+      ConversationMemory memory,
+      Fusion fusion,
+      Consumer<Result> onAnswered) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.embedder = Objects.requireNonNull(embedder, "embedder");
+    this.store = Objects.requireNonNull(store, "store");
+    this.generator = Objects.requireNonNull(generator, "generator");
+    this.memory = Objects.requireNonNull(memory, "memory");
+    this.fusion = Objects.requireNonNull(fusion, "fusion");
+    this.onAnswered = Objects.requireNonNull(onAnswered, "onAnswered");
+  }
+
+  /** What answers (e.g. {@code extractive}, {@code openai:llama3}). */
+  public String generatorId() {
+    return generator.id();
+  }
+
+  /**
+   * Answers {@code ask} for {@code caller}; results go to {@code sink} on the calling context. Must
+   * be called on a Vert.x context.
+   *
+   * @return a handle whose {@link Generation#cancel()} stops the answer wherever it is
+   */
+  public Generation answer(Caller caller, Ask ask, AnswerSink sink) {
+    long start = System.nanoTime();
+    String queryId = UUID.randomUUID().toString();
+    AtomicReference<Generation> running = new AtomicReference<>();
+    boolean[] cancelled = {false};
+    List<Turn> history = memory.history(caller, ask.conversationId());
+    generator
+        .standaloneQuery(ask.question(), history, ask.model())
+        .recover(
+            e -> {
+              // A failed rewrite should not fail the answer: search the follow-up as it is.
+              LOG.warn("query rewrite failed, searching the question as asked: {}", e.toString());
+              return io.vertx.core.Future.succeededFuture(ask.question());
+            })
+        .compose(
+            query ->
+                vertx
+                    .executeBlocking(() -> retrieve(caller, ask, query), false)
+                    .map(hits -> new Retrieved(query, hits)))
+        .onComplete(
+            ar -> {
+              if (cancelled[0]) return;
+              if (ar.failed()) {
+                LOG.error("retrieval failed", ar.cause());
+                sink.failed("internal", "retrieval failed");
+                return;
+              }
+              Retrieved r = ar.result();
+              long retrievalMs = millisSince(start);
+              List<Cited> cited = new ArrayList<>();
+              List<Passage> passages = new ArrayList<>();
+              for (SearchHit h : r.hits) {
+                int n = cited.size() + 1;
+                cited.add(
+                    new Cited(
+                        n,
+                        h.documentId(),
+                        h.chunkIndex(),
+                        h.title(),
+                        h.text(),
+                        h.score(),
+                        h.version()));
+                passages.add(new Passage(n, h.documentId(), h.chunkIndex(), h.title(), h.text()));
+              }
+              sink.retrieved(queryId, r.query, cited);
+              Set<Integer> numbers = new HashSet<>();
+              cited.forEach(c -> numbers.add(c.n()));
+              CitationFilter filter = new CitationFilter(numbers);
+              long[] firstToken = {-1};
+              running.set(
+                  generator.generate(
+                      new GenerationRequest(r.query, passages, history, ask.model()),
+                      new GenerationListener() {
+                        @Override
+                        public void onToken(String text) {
+                          String shown = filter.accept(text);
+                          if (shown.isEmpty()) return;
+                          if (firstToken[0] < 0) firstToken[0] = millisSince(start);
+                          sink.token(shown);
+                        }
+
+                        @Override
+                        public void onComplete() {
+                          String rest = filter.finish();
+                          if (!rest.isEmpty()) {
+                            if (firstToken[0] < 0) firstToken[0] = millisSince(start);
+                            sink.token(rest);
+                          }
+                          String answer = filter.answer();
+                          memory.remember(
+                              caller, ask.conversationId(), new Turn(ask.question(), answer));
+                          Result result =
+                              new Result(
+                                  queryId,
+                                  r.query,
+                                  answer,
+                                  filter.cited(),
+                                  retrievalMs,
+                                  firstToken[0],
+                                  millisSince(start),
+                                  store.stats().lastCommittedAt());
+                          sink.done(result);
+                          onAnswered.accept(result);
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                          if (error instanceof GenerationException g) {
+                            sink.failed(g.code(), g.getMessage());
+                          } else {
+                            LOG.error("answer generation failed", error);
+                            sink.failed("internal", "answer generation failed");
+                          }
+                        }
+                      }));
+            });
+    return () -> {
+      cancelled[0] = true;
+      Generation g = running.get();
+      if (g != null) g.cancel();
+    };
+  }
+
+  private List<SearchHit> retrieve(Caller caller, Ask ask, String query) {
+    float[] vector = embedder.embedQuery(query);
+    int depth = ask.documentIds() == null ? ask.k() : Math.min(SearchRequest.MAX_K, ask.k() * 10);
+    List<SearchHit> hits =
+        store.search(
+            new SearchRequest(
+                query, vector, depth, SearchMode.HYBRID, caller.filter(), false, fusion));
+    if (ask.documentIds() == null) return hits;
+    return hits.stream()
+        .filter(h -> ask.documentIds().contains(h.documentId()))
+        .limit(ask.k())
+        .toList();
+  }
+
+  private static long millisSince(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  private record Retrieved(String query, List<SearchHit> hits) {}
+}
