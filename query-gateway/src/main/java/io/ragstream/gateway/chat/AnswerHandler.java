@@ -8,7 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,12 +75,8 @@ public final class AnswerHandler implements Handler<RoutingContext> {
                 out.put(
                     "citations", passages.stream().filter(p -> r.cited().contains(p.n())).toList());
                 out.put("generator", answers.generatorId());
-                Map<String, Long> timings = new LinkedHashMap<>();
-                timings.put("retrievalMs", r.retrievalMs());
-                timings.put("firstTokenMs", r.firstTokenMs());
-                timings.put("totalMs", r.totalMs());
-                out.put("timings", timings);
-                out.put("asOf", r.asOf() <= 0 ? null : Instant.ofEpochMilli(r.asOf()).toString());
+                out.put("timings", r.timings());
+                out.put("asOf", r.asOfInstant());
                 ctx.response()
                     .setStatusCode(200)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

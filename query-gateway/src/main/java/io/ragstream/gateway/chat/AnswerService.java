@@ -16,9 +16,12 @@ import io.ragstream.gateway.answer.Passage;
 import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -63,7 +66,22 @@ public final class AnswerService {
       long retrievalMs,
       long firstTokenMs,
       long totalMs,
-      long asOf) {}
+      long asOf) {
+
+    /** {@code retrievalMs}, {@code firstTokenMs}, {@code totalMs}, in that order (for JSON). */
+    public Map<String, Long> timings() {
+      Map<String, Long> timings = new LinkedHashMap<>();
+      timings.put("retrievalMs", retrievalMs);
+      timings.put("firstTokenMs", firstTokenMs);
+      timings.put("totalMs", totalMs);
+      return timings;
+    }
+
+    /** {@link #asOf()} as an ISO-8601 instant, or null when the index holds nothing yet. */
+    public String asOfInstant() {
+      return asOf <= 0 ? null : Instant.ofEpochMilli(asOf).toString();
+    }
+  }
 
   /**
    * One question.

@@ -11,10 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +122,7 @@ final class ChatSocket {
           error(
               id,
               "bad_request",
-              "unknown type '" + echo(type.asText()) + "'; expected ask, cancel or ping");
+              "unknown type '" + AskParser.echo(type.asText()) + "'; expected ask, cancel or ping");
     }
   }
 
@@ -142,7 +139,10 @@ final class ChatSocket {
       return;
     }
     if (running != null) {
-      error(id, "busy", "answer '" + echo(runningId) + "' is still running; cancel it or wait");
+      error(
+          id,
+          "busy",
+          "answer '" + AskParser.echo(runningId) + "' is still running; cancel it or wait");
       return;
     }
     if (limiter.tryAcquire(caller) > 0) {
@@ -163,7 +163,10 @@ final class ChatSocket {
 
   private void cancel(String id) {
     if (id == null || running == null || !id.equals(runningId)) {
-      error(id, "not_found", "no running answer with id '" + (id == null ? "" : echo(id)) + "'");
+      error(
+          id,
+          "not_found",
+          "no running answer with id '" + (id == null ? "" : AskParser.echo(id)) + "'");
       return;
     }
     running.cancel();
@@ -200,12 +203,8 @@ final class ChatSocket {
       ObjectNode m = message("done", id);
       m.put("queryId", r.queryId()).put("answer", r.answer());
       m.set("cited", Json.mapper().valueToTree(r.cited()));
-      Map<String, Long> timings = new LinkedHashMap<>();
-      timings.put("retrievalMs", r.retrievalMs());
-      timings.put("firstTokenMs", r.firstTokenMs());
-      timings.put("totalMs", r.totalMs());
-      m.set("timings", Json.mapper().valueToTree(timings));
-      m.put("asOf", r.asOf() <= 0 ? null : Instant.ofEpochMilli(r.asOf()).toString());
+      m.set("timings", Json.mapper().valueToTree(r.timings()));
+      m.put("asOf", r.asOfInstant());
       send(m);
     }
 
@@ -270,9 +269,5 @@ final class ChatSocket {
     m.put("type", type);
     if (id != null) m.put("id", id);
     return m;
-  }
-
-  private static String echo(String value) {
-    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
   }
 }
