@@ -2,9 +2,7 @@ package io.ragstream.store.lucene.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -36,45 +34,22 @@ public final class ReciprocalRankFusion {
     if (k < 0) {
       throw new IllegalArgumentException("k must be >= 0, was " + k);
     }
-    Map<Object, Entry<T>> entries = new HashMap<>();
-    List<Entry<T>> order = new ArrayList<>();
+    FusionAccumulator<T> fused = new FusionAccumulator<>(key);
     for (List<T> list : lists) {
       for (int i = 0; i < list.size(); i++) {
-        T item = list.get(i);
         int rank = i + 1;
-        Entry<T> e = entries.get(key.apply(item));
-        if (e == null) {
-          e = new Entry<>(item, rank, order.size());
-          entries.put(key.apply(item), e);
-          order.add(e);
-        } else if (rank < e.bestRank) {
-          e.item = item;
-          e.bestRank = rank;
-        }
-        e.score += 1.0 / (k + rank);
+        fused.add(list.get(i), rank, 1.0 / (k + rank));
       }
     }
+    List<FusionAccumulator.Entry<T>> order = fused.entries();
     order.sort(
-        Comparator.<Entry<T>>comparingDouble(e -> -e.score)
+        Comparator.<FusionAccumulator.Entry<T>>comparingDouble(e -> -e.score)
             .thenComparingInt(e -> e.bestRank)
             .thenComparingInt(e -> e.firstSeen));
     List<Fused<T>> out = new ArrayList<>(order.size());
-    for (Entry<T> e : order) {
+    for (FusionAccumulator.Entry<T> e : order) {
       out.add(new Fused<>(e.item, e.score, e.bestRank));
     }
     return out;
-  }
-
-  private static final class Entry<T> {
-    T item;
-    int bestRank;
-    final int firstSeen;
-    double score;
-
-    Entry(T item, int bestRank, int firstSeen) {
-      this.item = item;
-      this.bestRank = bestRank;
-      this.firstSeen = firstSeen;
-    }
   }
 }

@@ -2,9 +2,7 @@ package io.ragstream.store.lucene.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -39,26 +37,22 @@ public final class ScoreFusion {
     if (!(alpha >= 0 && alpha <= 1)) {
       throw new IllegalArgumentException("alpha must be in [0, 1], was " + alpha);
     }
-    Map<Object, Entry<T>> entries = new HashMap<>();
-    List<Entry<T>> order = new ArrayList<>();
-    add(a, alpha, score, key, entries, order);
-    add(b, 1 - alpha, score, key, entries, order);
+    FusionAccumulator<T> fused = new FusionAccumulator<>(key);
+    add(a, alpha, score, fused);
+    add(b, 1 - alpha, score, fused);
+    List<FusionAccumulator.Entry<T>> order = fused.entries();
     order.sort(
-        Comparator.<Entry<T>>comparingDouble(e -> -e.score).thenComparingInt(e -> e.firstSeen));
+        Comparator.<FusionAccumulator.Entry<T>>comparingDouble(e -> -e.score)
+            .thenComparingInt(e -> e.firstSeen));
     List<Fused<T>> out = new ArrayList<>(order.size());
-    for (Entry<T> e : order) {
+    for (FusionAccumulator.Entry<T> e : order) {
       out.add(new Fused<>(e.item, e.score));
     }
     return out;
   }
 
   private static <T> void add(
-      List<T> list,
-      double weight,
-      ToDoubleFunction<T> score,
-      Function<T, ?> key,
-      Map<Object, Entry<T>> entries,
-      List<Entry<T>> order) {
+      List<T> list, double weight, ToDoubleFunction<T> score, FusionAccumulator<T> fused) {
     if (list.isEmpty()) {
       return;
     }
@@ -76,30 +70,7 @@ public final class ScoreFusion {
     for (int i = 0; i < list.size(); i++) {
       T item = list.get(i);
       double normalized = range > 0 ? (score.applyAsDouble(item) - min) / range : 1.0;
-      Object k = key.apply(item);
-      Entry<T> e = entries.get(k);
-      if (e == null) {
-        e = new Entry<>(item, i, order.size());
-        entries.put(k, e);
-        order.add(e);
-      } else if (i < e.bestRank) {
-        e.item = item;
-        e.bestRank = i;
-      }
-      e.score += weight * normalized;
-    }
-  }
-
-  private static final class Entry<T> {
-    T item;
-    int bestRank;
-    final int firstSeen;
-    double score;
-
-    Entry(T item, int bestRank, int firstSeen) {
-      this.item = item;
-      this.bestRank = bestRank;
-      this.firstSeen = firstSeen;
+      fused.add(item, i, weight * normalized);
     }
   }
 }
