@@ -4,42 +4,72 @@ import io.ragstream.gateway.answer.AnswerGenerator;
 import io.ragstream.gateway.answer.ExtractiveAnswerer;
 import io.ragstream.gateway.auth.AuthSettings;
 import io.ragstream.gateway.chat.ChatSettings;
+import io.ragstream.gateway.events.GatewayEvents;
 import java.util.Objects;
 
 /**
- * What the gateway needs beyond search: who may call it, the chat's limits, and what writes
- * answers.
+ * What the gateway needs beyond search: who may call it, the chat's limits, what writes answers and
+ * where query and feedback events go.
  *
  * @param auth credentials accepted and the anonymous caller, if any
  * @param chat limits of answers and the WebSocket chat
  * @param generator writes answers: an OpenAI-compatible LLM server or the {@link
  *     ExtractiveAnswerer}; the gateway does not close it
+ * @param events where query and feedback events are published ({@link GatewayEvents#none()} for
+ *     nowhere); the gateway does not close it
+ * @param feedbackRequiresKnownQuery whether {@code POST /v1/feedback} accepts only feedback on a
+ *     document this gateway returned to the same caller for that query ({@code
+ *     gateway.feedback.require-known-query}, default true; see {@link
+ *     io.ragstream.gateway.events.QueryRecorder})
  */
-public record GatewayFeatures(AuthSettings auth, ChatSettings chat, AnswerGenerator generator) {
+public record GatewayFeatures(
+    AuthSettings auth,
+    ChatSettings chat,
+    AnswerGenerator generator,
+    GatewayEvents events,
+    boolean feedbackRequiresKnownQuery) {
   public GatewayFeatures {
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(chat, "chat");
     Objects.requireNonNull(generator, "generator");
+    Objects.requireNonNull(events, "events");
   }
 
-  /** Anonymous callers of tenant {@code public}, default limits, the extractive answerer. */
+  /**
+   * Anonymous callers of tenant {@code public}, default limits, the extractive answerer, no events,
+   * feedback checked against served queries.
+   */
   public static GatewayFeatures defaults() {
     return new GatewayFeatures(
-        AuthSettings.anonymousOnly(), ChatSettings.defaults(), new ExtractiveAnswerer());
+        AuthSettings.anonymousOnly(),
+        ChatSettings.defaults(),
+        new ExtractiveAnswerer(),
+        GatewayEvents.none(),
+        true);
   }
 
   /** A copy with {@link #auth()} replaced. */
   public GatewayFeatures withAuth(AuthSettings value) {
-    return new GatewayFeatures(value, chat, generator);
+    return new GatewayFeatures(value, chat, generator, events, feedbackRequiresKnownQuery);
   }
 
   /** A copy with {@link #chat()} replaced. */
   public GatewayFeatures withChat(ChatSettings value) {
-    return new GatewayFeatures(auth, value, generator);
+    return new GatewayFeatures(auth, value, generator, events, feedbackRequiresKnownQuery);
   }
 
   /** A copy with {@link #generator()} replaced. */
   public GatewayFeatures withGenerator(AnswerGenerator value) {
-    return new GatewayFeatures(auth, chat, value);
+    return new GatewayFeatures(auth, chat, value, events, feedbackRequiresKnownQuery);
+  }
+
+  /** A copy with {@link #events()} replaced. */
+  public GatewayFeatures withEvents(GatewayEvents value) {
+    return new GatewayFeatures(auth, chat, generator, value, feedbackRequiresKnownQuery);
+  }
+
+  /** A copy with {@link #feedbackRequiresKnownQuery()} replaced. */
+  public GatewayFeatures withFeedbackRequiresKnownQuery(boolean value) {
+    return new GatewayFeatures(auth, chat, generator, events, value);
   }
 }

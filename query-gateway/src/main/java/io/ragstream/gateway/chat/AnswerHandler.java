@@ -3,6 +3,7 @@ package io.ragstream.gateway.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.core.json.Json;
 import io.ragstream.gateway.auth.Caller;
+import io.ragstream.gateway.events.QueryEvent;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -53,6 +54,7 @@ public final class AnswerHandler implements Handler<RoutingContext> {
     String[] query = {ask.question()};
     io.ragstream.gateway.answer.Generation generation =
         answers.answer(
+            QueryEvent.ANSWER,
             caller,
             ask,
             new AnswerSink() {

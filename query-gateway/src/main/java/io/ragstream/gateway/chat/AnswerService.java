@@ -15,6 +15,8 @@ import io.ragstream.gateway.answer.GenerationRequest;
 import io.ragstream.gateway.answer.Passage;
 import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
+import io.ragstream.gateway.events.QueryEvent;
+import io.ragstream.gateway.events.QueryRecorder;
 import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +28,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,10 +102,10 @@ public final class AnswerService {
   private final AnswerGenerator generator;
   private final ConversationMemory memory;
   private final Fusion fusion;
-  private final Consumer<Result> onAnswered;
+  private final QueryRecorder recorder;
 
   /**
-   * @param onAnswered called with every finished answer (for query events); must not block
+   * @param recorder records every retrieval (query event, feedback check)
    */
   public AnswerService(
       Vertx vertx,
@@ -113,14 +114,14 @@ public final class AnswerService {
       AnswerGenerator generator,
       ConversationMemory memory,
       Fusion fusion,
-      Consumer<Result> onAnswered) {
+      QueryRecorder recorder) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.embedder = Objects.requireNonNull(embedder, "embedder");
     this.store = Objects.requireNonNull(store, "store");
     this.generator = Objects.requireNonNull(generator, "generator");
     this.memory = Objects.requireNonNull(memory, "memory");
     this.fusion = Objects.requireNonNull(fusion, "fusion");
-    this.onAnswered = Objects.requireNonNull(onAnswered, "onAnswered");
+    this.recorder = Objects.requireNonNull(recorder, "recorder");
   }
 
   /** What answers (e.g. {@code extractive}, {@code openai:llama3}). */
@@ -132,9 +133,11 @@ public final class AnswerService {
    * Answers {@code ask} for {@code caller}; results go to {@code sink} on the calling context. Must
    * be called on a Vert.x context.
    *
+   * @param kind what asks, for the query event: {@link QueryEvent#ANSWER} or {@link
+   *     QueryEvent#CHAT}
    * @return a handle whose {@link Generation#cancel()} stops the answer wherever it is
    */
-  public Generation answer(Caller caller, Ask ask, AnswerSink sink) {
+  public Generation answer(String kind, Caller caller, Ask ask, AnswerSink sink) {
     long start = System.nanoTime();
     String queryId = UUID.randomUUID().toString();
     AtomicReference<Generation> running = new AtomicReference<>();
@@ -148,11 +151,7 @@ public final class AnswerService {
               LOG.warn("query rewrite failed, searching the question as asked: {}", e.toString());
               return io.vertx.core.Future.succeededFuture(ask.question());
             })
-        .compose(
-            query ->
-                vertx
-                    .executeBlocking(() -> retrieve(caller, ask, query), false)
-                    .map(hits -> new Retrieved(query, hits)))
+        .compose(query -> vertx.executeBlocking(() -> retrieve(caller, ask, query), false))
         .onComplete(
             ar -> {
               if (cancelled[0]) return;
@@ -163,6 +162,16 @@ public final class AnswerService {
               }
               Retrieved r = ar.result();
               long retrievalMs = millisSince(start);
+              recorder.record(
+                  queryId,
+                  kind,
+                  caller,
+                  r.query,
+                  r.vector,
+                  SearchMode.HYBRID,
+                  ask.k(),
+                  r.hits,
+                  retrievalMs);
               List<Cited> cited = new ArrayList<>();
               List<Passage> passages = new ArrayList<>();
               for (SearchHit h : r.hits) {
@@ -216,7 +225,6 @@ public final class AnswerService {
                                   millisSince(start),
                                   store.stats().lastCommittedAt());
                           sink.done(result);
-                          onAnswered.accept(result);
                         }
 
                         @Override
@@ -237,23 +245,26 @@ public final class AnswerService {
     };
   }
 
-  private List<SearchHit> retrieve(Caller caller, Ask ask, String query) {
+  private Retrieved retrieve(Caller caller, Ask ask, String query) {
     float[] vector = embedder.embedQuery(query);
     int depth = ask.documentIds() == null ? ask.k() : Math.min(SearchRequest.MAX_K, ask.k() * 10);
     List<SearchHit> hits =
         store.search(
             new SearchRequest(
                 query, vector, depth, SearchMode.HYBRID, caller.filter(), false, fusion));
-    if (ask.documentIds() == null) return hits;
-    return hits.stream()
-        .filter(h -> ask.documentIds().contains(h.documentId()))
-        .limit(ask.k())
-        .toList();
+    if (ask.documentIds() != null) {
+      hits =
+          hits.stream()
+              .filter(h -> ask.documentIds().contains(h.documentId()))
+              .limit(ask.k())
+              .toList();
+    }
+    return new Retrieved(query, vector, hits);
   }
 
   private static long millisSince(long startNanos) {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
-  private record Retrieved(String query, List<SearchHit> hits) {}
+  private record Retrieved(String query, float[] vector, List<SearchHit> hits) {}
 }

@@ -7,6 +7,7 @@ import io.ragstream.core.json.Json;
 import io.ragstream.gateway.answer.Generation;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.auth.RateLimiter;
+import io.ragstream.gateway.events.QueryEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -158,7 +159,7 @@ final class ChatSocket {
     }
     rejectedInARow = 0;
     runningId = id;
-    running = answers.answer(caller, ask, new Sink(id));
+    running = answers.answer(QueryEvent.CHAT, caller, ask, new Sink(id));
   }
 
   private void cancel(String id) {

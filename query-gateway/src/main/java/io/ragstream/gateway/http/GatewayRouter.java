@@ -11,6 +11,7 @@ import io.ragstream.gateway.chat.AnswerService;
 import io.ragstream.gateway.chat.ChatHandler;
 import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.gateway.chat.ConversationMemory;
+import io.ragstream.gateway.events.QueryRecorder;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -31,6 +32,8 @@ import java.util.function.BooleanSupplier;
  *       "dense"|"bm25"|"hybrid", "collapse": boolean}}, answer {@link SearchResponse}
  *   <li>{@code POST /v1/answer} and WebSocket {@code GET /v1/chat}: answers with citations
  *       (docs/chat.md)
+ *   <li>{@code POST /v1/feedback}: {@code {"queryId", "documentId", "relevant", "comment"}}, 202
+ *       ({@link FeedbackHandler})
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
  * </ul>
@@ -92,6 +95,13 @@ public final class GatewayRouter {
     ChatSettings chat = features.chat();
     RateLimiter limiter = new RateLimiter(chat.ratePerSecond(), chat.rateBurst());
     AuthHandler auth = new AuthHandler(authenticator, limiter);
+    QueryRecorder recorder =
+        new QueryRecorder(
+            features.events(),
+            embedder.id(),
+            features.feedbackRequiresKnownQuery(),
+            QueryRecorder.DEFAULT_MAX_QUERIES,
+            QueryRecorder.DEFAULT_RETENTION);
     AnswerService answers =
         new AnswerService(
             vertx,
@@ -101,20 +111,26 @@ public final class GatewayRouter {
             new ConversationMemory(
                 chat.memoryTurns(), chat.maxConversations(), Duration.ofMinutes(30)),
             config.defaultFusion(),
-            result -> {});
+            recorder);
 
     router
         .post("/v1/search")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
         .handler(auth)
-        .handler(new SearchHandler(config, embedder, store));
+        .handler(new SearchHandler(config, embedder, store, recorder));
     router
         .post("/v1/answer")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
         .handler(auth)
         .handler(new AnswerHandler(answers, chat, AuthHandler::caller));
+    router
+        .post("/v1/feedback")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(GatewayRouter::requireJson)
+        .handler(auth)
+        .handler(new FeedbackHandler(recorder));
     router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));

@@ -4,11 +4,13 @@ import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.IndexStats;
-import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.gateway.auth.Caller;
+import io.ragstream.gateway.events.QueryEvent;
+import io.ragstream.gateway.events.QueryRecorder;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -27,11 +29,14 @@ final class SearchHandler implements Handler<RoutingContext> {
   private final GatewayConfig config;
   private final Embedder embedder;
   private final VectorStore store;
+  private final QueryRecorder recorder;
 
-  SearchHandler(GatewayConfig config, Embedder embedder, VectorStore store) {
+  SearchHandler(
+      GatewayConfig config, Embedder embedder, VectorStore store, QueryRecorder recorder) {
     this.config = config;
     this.embedder = embedder;
     this.store = store;
+    this.recorder = recorder;
   }
 
   @Override
@@ -47,13 +52,16 @@ final class SearchHandler implements Handler<RoutingContext> {
     }
     // Unordered: concurrent searches must not queue behind each other on this context.
     ctx.vertx()
-        .executeBlocking(() -> search(query, AuthHandler.caller(ctx).filter(), startNanos), false)
+        .executeBlocking(() -> search(query, AuthHandler.caller(ctx), startNanos), false)
         .onSuccess(response -> Responses.json(ctx, 200, response))
         .onFailure(ctx::fail);
   }
 
-  /** Blocking: embeds (unless BM25), searches and reads the index freshness. */
-  private SearchResponse search(SearchQuery query, SearchFilter filter, long startNanos) {
+  /**
+   * Blocking: embeds (unless BM25), searches, records the query (event, feedback check) and reads
+   * the index freshness.
+   */
+  private SearchResponse search(SearchQuery query, Caller caller, long startNanos) {
     long embedStart = System.nanoTime();
     float[] vector = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
     Fusion fusion = query.fusion() != null ? query.fusion() : config.defaultFusion();
@@ -61,11 +69,28 @@ final class SearchHandler implements Handler<RoutingContext> {
     List<SearchHit> hits =
         store.search(
             new SearchRequest(
-                query.query(), vector, query.k(), query.mode(), filter, query.collapse(), fusion));
+                query.query(),
+                vector,
+                query.k(),
+                query.mode(),
+                caller.filter(),
+                query.collapse(),
+                fusion));
     long searchEnd = System.nanoTime();
+    UUID queryId = UUID.randomUUID();
+    recorder.record(
+        queryId.toString(),
+        QueryEvent.SEARCH,
+        caller,
+        query.query(),
+        vector,
+        query.mode(),
+        query.k(),
+        hits,
+        (searchEnd - startNanos) / 1_000_000);
     IndexStats stats = store.stats();
     return new SearchResponse(
-        UUID.randomUUID(),
+        queryId,
         query.query(),
         SearchQuery.wireName(query.mode()),
         query.k(),

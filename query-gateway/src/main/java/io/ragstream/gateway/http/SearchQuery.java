@@ -82,7 +82,7 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse, Fusio
     return mode.name().toLowerCase(Locale.ROOT);
   }
 
-  private static JsonNode readTree(byte[] body) {
+  static JsonNode readTree(byte[] body) {
     try {
       return READER.readTree(body);
     } catch (JsonProcessingException e) {
@@ -208,11 +208,11 @@ record SearchQuery(String query, int k, SearchMode mode, boolean collapse, Fusio
     return echo(node.toString());
   }
 
-  private static String echo(String value) {
+  static String echo(String value) {
     return value.length() <= MAX_ECHO_CHARS ? value : value.substring(0, MAX_ECHO_CHARS) + "...";
   }
 
-  private static HttpException badRequest(String message) {
+  static HttpException badRequest(String message) {
     return new HttpException(400, message);
   }
 }

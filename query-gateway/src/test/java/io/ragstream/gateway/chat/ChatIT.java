@@ -24,6 +24,9 @@ import io.ragstream.gateway.auth.ApiKey;
 import io.ragstream.gateway.auth.AuthSettings;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.auth.JwtSettings;
+import io.ragstream.gateway.events.FeedbackEvent;
+import io.ragstream.gateway.events.GatewayEvents;
+import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -116,6 +119,7 @@ class ChatIT {
   static JWTAuth jwtIssuer;
 
   private GatewayVerticle gateway;
+  private final RecordingEvents events = new RecordingEvents();
   private WebSocketClient wsClient;
   private WebClient http;
 
@@ -171,7 +175,11 @@ class ChatIT {
     gateway =
         new GatewayVerticle(
             GatewayConfig.defaults().withPort(0),
-            new GatewayFeatures(auth, chat, generator),
+            GatewayFeatures.defaults()
+                .withAuth(auth)
+                .withChat(chat)
+                .withGenerator(generator)
+                .withEvents(events),
             embedder,
             store,
             () -> true);
@@ -349,6 +357,160 @@ class ChatIT {
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("message"))
         .contains("k must");
+  }
+
+  /**
+   * The events port as a recorder: the Kafka adapter behind it is tested on a real broker in
+   * KafkaGatewayEventsIT; here the question is what the gateway publishes.
+   */
+  private static final class RecordingEvents implements GatewayEvents {
+    final BlockingQueue<QueryEvent> queries = new LinkedBlockingQueue<>();
+    final BlockingQueue<FeedbackEvent> feedback = new LinkedBlockingQueue<>();
+
+    @Override
+    public Future<Void> publishQuery(QueryEvent event) {
+      queries.add(event);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> publishFeedback(FeedbackEvent event) {
+      feedback.add(event);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public void close() {}
+
+    QueryEvent nextQuery() throws InterruptedException {
+      QueryEvent e = queries.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(e).as("a query event within %s", TIMEOUT).isNotNull();
+      return e;
+    }
+  }
+
+  private HttpResponse<Buffer> post(String path, String apiKey, String body) {
+    var request = http.post(gateway.actualPort(), "127.0.0.1", path);
+    if (apiKey != null) request.putHeader("X-API-Key", apiKey);
+    return request.sendBuffer(Buffer.buffer(body)).await();
+  }
+
+  @Test
+  void everyRetrievalPublishesAQueryEventOfItsKind() throws Exception {
+    start();
+    HttpResponse<Buffer> search =
+        post("/v1/search", ALICE_KEY, "{\"query\":\"paid vacation\",\"k\":3}");
+    assertThat(search.statusCode()).isEqualTo(200);
+    QueryEvent searched = events.nextQuery();
+    assertThat(searched.kind()).isEqualTo(QueryEvent.SEARCH);
+    assertThat(searched.queryId()).isEqualTo(search.bodyAsJsonObject().getString("queryId"));
+    assertThat(searched.tenant()).isEqualTo("acme");
+    assertThat(searched.subject()).isEqualTo("alice");
+    assertThat(searched.query()).isEqualTo("paid vacation");
+    assertThat(searched.embedding()).hasSize(384);
+    assertThat(searched.embedder()).isEqualTo(embedder.id());
+    List<String> hitIds = new ArrayList<>();
+    search
+        .bodyAsJsonObject()
+        .getJsonArray("hits")
+        .forEach(h -> hitIds.add(((JsonObject) h).getString("documentId")));
+    assertThat(searched.documentIds()).isEqualTo(hitIds).isNotEmpty();
+    assertThat(searched.topScores()).hasSize(hitIds.size());
+
+    post("/v1/search", ALICE_KEY, "{\"query\":\"paid vacation\",\"mode\":\"bm25\"}");
+    QueryEvent bm25 = events.nextQuery();
+    assertThat(bm25.mode()).isEqualTo("bm25");
+    assertThat(bm25.embedding()).isNull();
+
+    HttpResponse<Buffer> answer =
+        post("/v1/answer", ALICE_KEY, "{\"question\":\"When are salary bands reviewed?\"}");
+    QueryEvent answered = events.nextQuery();
+    assertThat(answered.kind()).isEqualTo(QueryEvent.ANSWER);
+    assertThat(answered.queryId()).isEqualTo(answer.bodyAsJsonObject().getString("queryId"));
+    assertThat(answered.mode()).isEqualTo("hybrid");
+
+    Client alice = connect(ALICE_KEY);
+    JsonNode done = ask(alice, "q1", "How many vacation days do engineers get?");
+    QueryEvent chatted = events.nextQuery();
+    assertThat(chatted.kind()).isEqualTo(QueryEvent.CHAT);
+    assertThat(chatted.queryId()).isEqualTo(done.get("queryId").asText());
+    assertThat(chatted.documentIds()).containsExactlyElementsOf(documentIds(done));
+  }
+
+  @Test
+  void feedbackIsAcceptedOnlyForHitsServedToTheSameCaller() throws Exception {
+    start();
+    JsonObject search =
+        post("/v1/search", ALICE_KEY, "{\"query\":\"paid vacation\",\"k\":3}").bodyAsJsonObject();
+    String queryId = search.getString("queryId");
+    String hit = search.getJsonArray("hits").getJsonObject(0).getString("documentId");
+
+    HttpResponse<Buffer> accepted =
+        post(
+            "/v1/feedback",
+            ALICE_KEY,
+            new JsonObject()
+                .put("queryId", queryId)
+                .put("documentId", hit)
+                .put("relevant", true)
+                .put("comment", "spot on")
+                .encode());
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    FeedbackEvent f = events.feedback.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(f).isNotNull();
+    assertThat(f.queryId()).isEqualTo(queryId);
+    assertThat(f.documentId()).isEqualTo(hit);
+    assertThat(f.relevant()).isTrue();
+    assertThat(f.tenant()).isEqualTo("acme");
+    assertThat(f.subject()).isEqualTo("alice");
+    assertThat(f.comment()).isEqualTo("spot on");
+
+    String bobJudgesAlicesQuery =
+        new JsonObject()
+            .put("queryId", queryId)
+            .put("documentId", hit)
+            .put("relevant", false)
+            .encode();
+    HttpResponse<Buffer> foreign = post("/v1/feedback", BOB_KEY, bobJudgesAlicesQuery);
+    assertThat(foreign.statusCode()).isEqualTo(404);
+    assertThat(foreign.bodyAsString()).contains(queryId);
+    HttpResponse<Buffer> notAHit =
+        post(
+            "/v1/feedback",
+            ALICE_KEY,
+            new JsonObject()
+                .put("queryId", queryId)
+                .put("documentId", "acme:secret")
+                .put("relevant", true)
+                .encode());
+    assertThat(notAHit.statusCode()).isEqualTo(422);
+    assertThat(notAHit.bodyAsString()).contains("acme:secret");
+    assertThat(post("/v1/feedback", null, bobJudgesAlicesQuery).statusCode()).isEqualTo(401);
+
+    Map<String, String> bad =
+        Map.of(
+            "{\"queryId\":\"" + queryId + "\",\"documentId\":\"" + hit + "\"}",
+            "relevant",
+            "{\"queryId\":\"nope\",\"documentId\":\"d\",\"relevant\":true}",
+            "queryId",
+            "{\"queryId\":\"" + queryId + "\",\"documentId\":7,\"relevant\":true}",
+            "documentId",
+            "{\"queryId\":\"" + queryId + "\",\"documentId\":\"d\",\"relevant\":1}",
+            "relevant",
+            "{\"queryId\":\"" + queryId + "\",\"docId\":\"d\",\"relevant\":true}",
+            "docId",
+            "[1,2]",
+            "JSON object",
+            "{\"queryId\":",
+            "malformed JSON");
+    for (var e : bad.entrySet()) {
+      HttpResponse<Buffer> r = post("/v1/feedback", ALICE_KEY, e.getKey());
+      assertThat(r.statusCode()).as(e.getKey()).isEqualTo(400);
+      assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message"))
+          .as(e.getKey())
+          .contains(e.getValue());
+    }
+    assertThat(events.feedback).isEmpty();
   }
 
   @Test
