@@ -35,6 +35,8 @@ import java.util.Map;
  *     concurrent search runs its own model call, so 1 lets the cores serve searches in parallel
  * @param storeOptions Lucene store options: hybrid fusion ({@code search.fusion}, {@code
  *     search.rrf-k}, {@code search.alpha}) and BM25 fields ({@code search.bm25-fields})
+ * @param gateway authentication, chat, rate limits, feedback, events and LLM ({@link
+ *     GatewaySettings#KEYS})
  */
 public record LocalConfig(
     Path dataDir,
@@ -49,33 +51,37 @@ public record LocalConfig(
     String gatewayHost,
     int gatewayPort,
     int queryEmbedderThreads,
-    LuceneStoreOptions storeOptions) {
+    LuceneStoreOptions storeOptions,
+    GatewaySettings gateway) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
-      List.of(
-          "data-dir",
-          "source.jdbc-url",
-          "source.user",
-          "source.password",
-          "source.topic-prefix",
-          "source.slot",
-          "source.publication",
-          "source.table",
-          "kafka.bootstrap-servers",
-          "kafka.port",
-          "indexing.embedder",
-          "indexing.chunk.max-tokens",
-          "indexing.chunk.overlap-tokens",
-          "indexing.checkpoint-interval",
-          "indexing.parallelism",
-          "gateway.host",
-          "gateway.port",
-          "gateway.query-embedder-threads",
-          "search.fusion",
-          "search.rrf-k",
-          "search.alpha",
-          "search.bm25-fields");
+      java.util.stream.Stream.concat(
+              java.util.stream.Stream.of(
+                  "data-dir",
+                  "source.jdbc-url",
+                  "source.user",
+                  "source.password",
+                  "source.topic-prefix",
+                  "source.slot",
+                  "source.publication",
+                  "source.table",
+                  "kafka.bootstrap-servers",
+                  "kafka.port",
+                  "indexing.embedder",
+                  "indexing.chunk.max-tokens",
+                  "indexing.chunk.overlap-tokens",
+                  "indexing.checkpoint-interval",
+                  "indexing.parallelism",
+                  "gateway.host",
+                  "gateway.port",
+                  "gateway.query-embedder-threads",
+                  "search.fusion",
+                  "search.rrf-k",
+                  "search.alpha",
+                  "search.bm25-fields"),
+              GatewaySettings.KEYS.stream())
+          .toList();
 
   /**
    * Builds and validates the configuration.
@@ -142,7 +148,8 @@ public record LocalConfig(
         s.integer("gateway.port", 8080, 0, 65535),
         s.integer(
             "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
-        storeOptions(s));
+        storeOptions(s),
+        GatewaySettings.from(s));
   }
 
   /** Fusion and BM25 fields of the Lucene store; every other store option keeps its default. */
