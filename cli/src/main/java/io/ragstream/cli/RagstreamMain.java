@@ -3,6 +3,7 @@ package io.ragstream.cli;
 import io.ragstream.cli.beir.EvalBeirCommand;
 import io.ragstream.cli.beir.LoadBeirCommand;
 import io.ragstream.cli.bench.BenchCommand;
+import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
 import io.ragstream.core.error.ConfigException;
 import picocli.CommandLine;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
       RagstreamMain.Load.class,
       RagstreamMain.Eval.class,
       BenchCommand.class,
+      KeysCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RagstreamMain {
