@@ -13,11 +13,15 @@ import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.gateway.chat.ConversationMemory;
 import io.ragstream.gateway.events.QueryRecorder;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -34,6 +38,7 @@ import java.util.function.BooleanSupplier;
  *       (docs/chat.md)
  *   <li>{@code POST /v1/feedback}: {@code {"queryId", "documentId", "relevant", "comment"}}, 202
  *       ({@link FeedbackHandler})
+ *   <li>{@code GET /openapi.yaml}: the OpenAPI 3.1 description of this API
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
  * </ul>
@@ -132,9 +137,28 @@ public final class GatewayRouter {
         .handler(auth)
         .handler(new FeedbackHandler(recorder));
     router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
+    Buffer openapi = openapi();
+    router
+        .get("/openapi.yaml")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8")
+                    .end(openapi));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
     return router;
+  }
+
+  /** The OpenAPI 3.1 description of this API, a resource next to this class's package. */
+  static Buffer openapi() {
+    try (InputStream in =
+        GatewayRouter.class.getResourceAsStream("/io/ragstream/gateway/openapi.yaml")) {
+      if (in == null) throw new IllegalStateException("openapi.yaml is missing from the jar");
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
