@@ -604,6 +604,57 @@ class ChatIT {
   }
 
   @Test
+  void logsNeverHoldCredentialsQuestionsOrDocumentText() throws Exception {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Logger ours =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.ragstream");
+    ch.qos.logback.classic.Level before = ours.getLevel();
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    root.addAppender(appender);
+    ours.setLevel(ch.qos.logback.classic.Level.DEBUG); // the most verbose level we log at
+    String token = jwt("carol", "globex", List.of("eng"), 60);
+    try {
+      start();
+      String question = "How many vacation days do engineers get?";
+      post("/v1/search", ALICE_KEY, "{\"query\":\"" + question + "\"}");
+      post("/v1/answer", ALICE_KEY, "{\"question\":\"" + question + "\"}");
+      post("/v1/answer", ALICE_KEY, "{\"question\":\"" + question + "\",\"k\":999}");
+      post("/v1/search", "wrong-" + ALICE_KEY, "{\"query\":\"" + question + "\"}");
+      http.post(gateway.actualPort(), "127.0.0.1", "/v1/search")
+          .putHeader("Authorization", "Bearer " + token + "x")
+          .sendBuffer(Buffer.buffer("{\"query\":\"" + question + "\"}"))
+          .await();
+      Client alice = connect(ALICE_KEY);
+      ask(alice, "q1", question);
+      alice.send("{\"type\":\"ask\",\"id\":\"q2\",\"question\":\"" + question);
+      alice.next("error");
+    } finally {
+      root.detachAppender(appender);
+      ours.setLevel(before);
+    }
+    List<String> logged = new ArrayList<>();
+    for (var e : appender.list) {
+      logged.add(e.getFormattedMessage());
+      if (e.getThrowableProxy() != null) logged.add(e.getThrowableProxy().getMessage());
+    }
+    assertThat(logged).as("something was logged at DEBUG").isNotEmpty();
+    for (String line : logged) {
+      if (line == null) continue;
+      assertThat(line)
+          .doesNotContain(ALICE_KEY)
+          .doesNotContain(SECRET)
+          .doesNotContain(token.substring(token.lastIndexOf('.')))
+          .doesNotContain("vacation days")
+          .doesNotContain("thirty days")
+          .doesNotContain("compensation committee");
+    }
+  }
+
+  @Test
   void searchIsFilteredByTheCallersPermissions() {
     start();
     String expired = jwt("carol", "globex", List.of("eng"), -120);
