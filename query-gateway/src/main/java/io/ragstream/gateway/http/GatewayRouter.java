@@ -118,6 +118,8 @@ public final class GatewayRouter {
     router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
+    // The web chat page at / (open, like /health): static files, see ChatPage.
+    ChatPage.mount(router);
     return router;
   }
 
