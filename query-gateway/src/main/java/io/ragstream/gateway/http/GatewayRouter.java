@@ -147,6 +147,8 @@ public final class GatewayRouter {
                     .end(openapi));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
+    // The web chat page at / (open, like /health): static files, see ChatPage.
+    ChatPage.mount(router);
     return router;
   }
 
