@@ -5,6 +5,7 @@ import io.ragstream.core.error.ConfigException;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.TokenChunker;
+import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;
 import io.ragstream.ingest.config.TableMapping;
@@ -33,6 +34,9 @@ import java.util.Map;
  * @param gatewayPort gateway port (0 = a free port)
  * @param queryEmbedderThreads ONNX Runtime intra-op threads of the gateway's query embedder; each
  *     concurrent search runs its own model call, so 1 lets the cores serve searches in parallel
+ * @param gatewayRatePerSecond requests per second per caller on the gateway's HTTP API and chat
+ *     ({@code gateway.rate-limit.per-second}, default 10; docs/chat.md)
+ * @param gatewayRateBurst burst per caller ({@code gateway.rate-limit.burst}, default 20)
  * @param storeOptions Lucene store options: hybrid fusion ({@code search.fusion}, {@code
  *     search.rrf-k}, {@code search.alpha}) and BM25 fields ({@code search.bm25-fields})
  */
@@ -49,6 +53,8 @@ public record LocalConfig(
     String gatewayHost,
     int gatewayPort,
     int queryEmbedderThreads,
+    int gatewayRatePerSecond,
+    int gatewayRateBurst,
     LuceneStoreOptions storeOptions) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
@@ -72,6 +78,8 @@ public record LocalConfig(
           "gateway.host",
           "gateway.port",
           "gateway.query-embedder-threads",
+          "gateway.rate-limit.per-second",
+          "gateway.rate-limit.burst",
           "search.fusion",
           "search.rrf-k",
           "search.alpha",
@@ -142,6 +150,13 @@ public record LocalConfig(
         s.integer("gateway.port", 8080, 0, 65535),
         s.integer(
             "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
+        s.integer(
+            "gateway.rate-limit.per-second",
+            (int) ChatSettings.defaults().ratePerSecond(),
+            1,
+            1_000_000),
+        s.integer(
+            "gateway.rate-limit.burst", (int) ChatSettings.defaults().rateBurst(), 1, 1_000_000),
         storeOptions(s));
   }
 

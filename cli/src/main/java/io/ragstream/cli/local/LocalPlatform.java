@@ -7,7 +7,12 @@ import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.gateway.GatewayFeatures;
 import io.ragstream.gateway.GatewayVerticle;
+import io.ragstream.gateway.answer.ExtractiveAnswerer;
+import io.ragstream.gateway.auth.AuthSettings;
+import io.ragstream.gateway.chat.ChatSettings;
+import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
 import io.ragstream.ingest.config.TableMapping;
@@ -125,6 +130,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
     closeables.push(queryEmbedder);
+    GatewayMetrics metrics = GatewayMetrics.create();
+    closeables.push(metrics);
     Vertx vertx = Vertx.vertx();
     closeables.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
@@ -134,6 +141,12 @@ public final class LocalPlatform implements AutoCloseable {
                 .withHost(config.gatewayHost())
                 .withPort(config.gatewayPort())
                 .withDefaultFusion(config.storeOptions().fusion()),
+            new GatewayFeatures(
+                AuthSettings.anonymousOnly(),
+                ChatSettings.defaults()
+                    .withRateLimit(config.gatewayRatePerSecond(), config.gatewayRateBurst()),
+                new ExtractiveAnswerer(),
+                metrics),
             queryEmbedder,
             store,
             ready::get);

@@ -115,9 +115,14 @@ public final class GatewayRouter {
         .handler(GatewayRouter::requireJson)
         .handler(auth)
         .handler(new AnswerHandler(answers, chat, AuthHandler::caller));
-    router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
+    router
+        .get("/v1/chat")
+        .handler(
+            new ChatHandler(
+                authenticator, limiter, answers, chat, features.metrics().chatConnections()));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
+    router.get("/metrics").handler(new MetricsHandler(features.metrics()));
     return router;
   }
 
