@@ -5,11 +5,12 @@ import io.ragstream.gateway.answer.ExtractiveAnswerer;
 import io.ragstream.gateway.auth.AuthSettings;
 import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.gateway.events.GatewayEvents;
+import io.ragstream.gateway.metrics.GatewayMetrics;
 import java.util.Objects;
 
 /**
- * What the gateway needs beyond search: who may call it, the chat's limits, what writes answers and
- * where query and feedback events go.
+ * What the gateway needs beyond search: who may call it, the chat's limits, what writes answers,
+ * where query and feedback events go and where its metrics go.
  *
  * @param auth credentials accepted and the anonymous caller, if any
  * @param chat limits of answers and the WebSocket chat
@@ -21,23 +22,26 @@ import java.util.Objects;
  *     document this gateway returned to the same caller for that query ({@code
  *     gateway.feedback.require-known-query}, default true; see {@link
  *     io.ragstream.gateway.events.QueryRecorder})
+ * @param metrics the registry served on {@code GET /metrics}; the gateway does not close it
  */
 public record GatewayFeatures(
     AuthSettings auth,
     ChatSettings chat,
     AnswerGenerator generator,
     GatewayEvents events,
-    boolean feedbackRequiresKnownQuery) {
+    boolean feedbackRequiresKnownQuery,
+    GatewayMetrics metrics) {
   public GatewayFeatures {
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(chat, "chat");
     Objects.requireNonNull(generator, "generator");
     Objects.requireNonNull(events, "events");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
    * Anonymous callers of tenant {@code public}, default limits, the extractive answerer, no events,
-   * feedback checked against served queries.
+   * feedback checked against served queries, new {@link GatewayMetrics#create() metrics}.
    */
   public static GatewayFeatures defaults() {
     return new GatewayFeatures(
@@ -45,31 +49,37 @@ public record GatewayFeatures(
         ChatSettings.defaults(),
         new ExtractiveAnswerer(),
         GatewayEvents.none(),
-        true);
+        true,
+        GatewayMetrics.create());
   }
 
   /** A copy with {@link #auth()} replaced. */
   public GatewayFeatures withAuth(AuthSettings value) {
-    return new GatewayFeatures(value, chat, generator, events, feedbackRequiresKnownQuery);
+    return new GatewayFeatures(value, chat, generator, events, feedbackRequiresKnownQuery, metrics);
   }
 
   /** A copy with {@link #chat()} replaced. */
   public GatewayFeatures withChat(ChatSettings value) {
-    return new GatewayFeatures(auth, value, generator, events, feedbackRequiresKnownQuery);
+    return new GatewayFeatures(auth, value, generator, events, feedbackRequiresKnownQuery, metrics);
   }
 
   /** A copy with {@link #generator()} replaced. */
   public GatewayFeatures withGenerator(AnswerGenerator value) {
-    return new GatewayFeatures(auth, chat, value, events, feedbackRequiresKnownQuery);
+    return new GatewayFeatures(auth, chat, value, events, feedbackRequiresKnownQuery, metrics);
   }
 
   /** A copy with {@link #events()} replaced. */
   public GatewayFeatures withEvents(GatewayEvents value) {
-    return new GatewayFeatures(auth, chat, generator, value, feedbackRequiresKnownQuery);
+    return new GatewayFeatures(auth, chat, generator, value, feedbackRequiresKnownQuery, metrics);
   }
 
   /** A copy with {@link #feedbackRequiresKnownQuery()} replaced. */
   public GatewayFeatures withFeedbackRequiresKnownQuery(boolean value) {
-    return new GatewayFeatures(auth, chat, generator, events, value);
+    return new GatewayFeatures(auth, chat, generator, events, value, metrics);
+  }
+
+  /** A copy with {@link #metrics()} replaced. */
+  public GatewayFeatures withMetrics(GatewayMetrics value) {
+    return new GatewayFeatures(auth, chat, generator, events, feedbackRequiresKnownQuery, value);
   }
 }

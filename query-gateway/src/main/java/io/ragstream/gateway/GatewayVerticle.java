@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The query gateway: an HTTP server with the API of {@link GatewayRouter} (search, health,
- * readiness) over one {@link Embedder} and one {@link VectorStore}.
+ * The query gateway: an HTTP server with the API of {@link GatewayRouter} (search, answers and
+ * chat, health, readiness, {@code GET /metrics} from {@link GatewayFeatures#metrics()}) over one
+ * {@link Embedder} and one {@link VectorStore}.
  *
  * <p>Deploy it with {@code vertx.deployVerticle(verticle)}; {@link #start()} returns the {@code
  * listen} future, so a port that cannot be bound fails the deployment. After deployment, {@link

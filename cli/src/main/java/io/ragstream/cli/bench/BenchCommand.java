@@ -7,5 +7,11 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against a running platform (./ragstream local).",
-    subcommands = {EmbedBench.class, FreshnessBench.class, IngestBench.class, SearchBench.class})
+    subcommands = {
+      ChatBench.class,
+      EmbedBench.class,
+      FreshnessBench.class,
+      IngestBench.class,
+      SearchBench.class
+    })
 public final class BenchCommand {}

@@ -120,10 +120,10 @@ public final class FreshnessBench implements Callable<Integer> {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("updates", updates);
     result.put("timeouts", timeouts);
-    result.put("p50Ms", round(p.p50()));
-    result.put("p99Ms", round(p.p99()));
-    result.put("maxMs", round(p.max()));
-    result.put("minMs", round(p.min()));
+    result.put("p50Ms", BenchFigures.round1(p.p50()));
+    result.put("p99Ms", BenchFigures.round1(p.p99()));
+    result.put("maxMs", BenchFigures.round1(p.max()));
+    result.put("minMs", BenchFigures.round1(p.min()));
     result.put(
         "definition",
         "UPDATE execute (autocommit) -> new text found and old text gone via POST /v1/search (bm25)");
@@ -194,9 +194,5 @@ public final class FreshnessBench implements Callable<Integer> {
     StringBuilder sb = new StringBuilder("zq");
     for (int i = 0; i < 12; i++) sb.append((char) ('a' + random.nextInt(26)));
     return sb.append('x').toString();
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 10) / 10.0;
   }
 }

@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * A small blocking client of the gateway for benchmarks: search hits with text, and /ready stats.
+ * A small blocking client of the gateway for benchmarks: search hits with text, /ready stats and
+ * the memory figures of /metrics.
  */
 final class GatewayProbe {
   /** A chunk hit. */
@@ -50,17 +52,35 @@ final class GatewayProbe {
 
   /** The {@code documents} count reported by {@code GET /ready} (whatever the status code). */
   long indexedDocuments() throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/ready"))
-                .timeout(Duration.ofSeconds(10))
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = get("/ready");
     JsonNode n = Json.mapper().readTree(r.body()).path("documents");
     if (!n.isNumber()) {
       throw new IOException("GET /ready has no numeric 'documents': " + r.body());
     }
     return n.asLong();
+  }
+
+  /**
+   * The gateway's memory from {@code GET /metrics}, or empty when the gateway has no such endpoint
+   * (404).
+   *
+   * @throws IOException when the gateway cannot be reached or answers another error
+   */
+  Optional<GatewayMemory> memory() throws IOException, InterruptedException {
+    HttpResponse<String> r = get("/metrics");
+    if (r.statusCode() == 404) return Optional.empty();
+    if (r.statusCode() != 200) {
+      throw new IOException("GET /metrics returned " + r.statusCode() + ": " + r.body());
+    }
+    return Optional.of(GatewayMemory.parse(r.body()));
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -103,10 +103,10 @@ public final class SearchBench implements Callable<Integer> {
     result.put("mode", searchMode.name().toLowerCase(Locale.ROOT));
     result.put("k", k);
     result.put("concurrency", concurrency);
-    result.put("seconds", round(seconds));
+    result.put("seconds", BenchFigures.round1(seconds));
     result.put("requests", latencies.size());
     result.put("errors", errors.get());
-    result.put("throughputPerSec", round(latencies.size() / seconds));
+    result.put("throughputPerSec", BenchFigures.round1(latencies.size() / seconds));
     PrintWriter out = spec.commandLine().getOut();
     if (latencies.isEmpty()) {
       result.put("latencyMs", null);
@@ -114,7 +114,7 @@ public final class SearchBench implements Callable<Integer> {
           json
               ? Json.write(result)
               : "search: no successful request in "
-                  + round(seconds)
+                  + BenchFigures.round1(seconds)
                   + " s ("
                   + errors.get()
                   + " errors)");
@@ -122,8 +122,7 @@ public final class SearchBench implements Callable<Integer> {
       return 1;
     }
     Percentiles p = Percentiles.of(latencies);
-    result.put(
-        "latencyMs", Map.of("p50", round(p.p50()), "p99", round(p.p99()), "max", round(p.max())));
+    result.put("latencyMs", BenchFigures.percentiles(p, 50, 99));
     if (json) {
       out.println(Json.write(result));
     } else {
@@ -181,9 +180,5 @@ public final class SearchBench implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 10) / 10.0;
   }
 }

@@ -13,6 +13,7 @@ import io.ragstream.gateway.GatewayVerticle;
 import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
+import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
 import io.ragstream.ingest.config.TableMapping;
@@ -138,6 +139,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
     closeables.push(queryEmbedder);
+    GatewayMetrics metrics = GatewayMetrics.create();
+    closeables.push(metrics);
     Vertx vertx = Vertx.vertx();
     closeables.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
@@ -147,7 +150,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .withHost(config.gatewayHost())
                 .withPort(config.gatewayPort())
                 .withDefaultFusion(config.storeOptions().fusion()),
-            gatewayFeatures(vertx, admin),
+            gatewayFeatures(vertx, admin, metrics),
             queryEmbedder,
             store,
             ready::get);
@@ -188,15 +191,18 @@ public final class LocalPlatform implements AutoCloseable {
   /**
    * Authentication, chat limits, the answer generator (the LLM of {@code llm.base-url}, else the
    * extractive answerer) and the Kafka publisher of query and feedback events (topics created when
-   * missing), from {@link LocalConfig#gateway()}. Each part is closed with the platform.
+   * missing), from {@link LocalConfig#gateway()}, and {@code metrics}. Each part is closed with the
+   * platform.
    */
-  private GatewayFeatures gatewayFeatures(Vertx vertx, Admin admin) throws Exception {
+  private GatewayFeatures gatewayFeatures(Vertx vertx, Admin admin, GatewayMetrics metrics)
+      throws Exception {
     GatewaySettings settings = config.gateway();
     GatewayFeatures features =
         GatewayFeatures.defaults()
             .withAuth(settings.auth())
             .withChat(settings.chat())
-            .withFeedbackRequiresKnownQuery(settings.feedbackRequiresKnownQuery());
+            .withFeedbackRequiresKnownQuery(settings.feedbackRequiresKnownQuery())
+            .withMetrics(metrics);
     if (settings.llm() != null) {
       OpenAiChatGenerator llm = new OpenAiChatGenerator(vertx, settings.llm());
       closeables.push(llm::close);

@@ -30,6 +30,8 @@ class LocalConfigTest {
         .satisfies(t -> assertThat(t.qualifiedName()).isEqualTo("public.documents"));
     assertThat(c.gatewayHost()).isEqualTo("127.0.0.1");
     assertThat(c.gatewayPort()).isEqualTo(8080);
+    assertThat(c.gateway().chat().ratePerSecond()).isEqualTo(10);
+    assertThat(c.gateway().chat().rateBurst()).isEqualTo(20);
     assertThat(c.kafkaBootstrapServers()).isNull();
     assertThat(c.dataDir()).isEqualTo(Path.of("data").toAbsolutePath().normalize());
   }
@@ -47,6 +49,22 @@ class LocalConfigTest {
             load(file, Map.of("RAGSTREAM_GATEWAY_PORT", "9001"), Map.of("gateway.port", "9002"))
                 .gatewayPort())
         .isEqualTo(9002);
+  }
+
+  @Test
+  void gatewayRateLimitIsConfigurable() {
+    LocalConfig c =
+        load(
+            null,
+            Map.of("RAGSTREAM_GATEWAY_RATE_LIMIT_PER_SECOND", "500"),
+            Map.of("gateway.rate-limit.burst", "1000"));
+    assertThat(c.gateway().chat().ratePerSecond()).isEqualTo(500);
+    assertThat(c.gateway().chat().rateBurst()).isEqualTo(1000);
+    assertThatThrownBy(
+            () -> load(null, Map.of("RAGSTREAM_GATEWAY_RATE_LIMIT_BURST", "0"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("gateway.rate-limit.burst")
+        .hasMessageContaining("'0'");
   }
 
   @Test

@@ -23,16 +23,22 @@ public final class ChatHandler implements Handler<RoutingContext> {
   private final RateLimiter limiter;
   private final AnswerService answers;
   private final ChatSettings settings;
+  private final ChatConnectionListener connections;
 
+  /**
+   * @param connections told of every connection opened and closed (for the metrics)
+   */
   public ChatHandler(
       CallerAuthenticator authenticator,
       RateLimiter limiter,
       AnswerService answers,
-      ChatSettings settings) {
+      ChatSettings settings,
+      ChatConnectionListener connections) {
     this.authenticator = authenticator;
     this.limiter = limiter;
     this.answers = answers;
     this.settings = settings;
+    this.connections = connections;
   }
 
   @Override
@@ -67,7 +73,9 @@ public final class ChatHandler implements Handler<RoutingContext> {
               request
                   .toWebSocket()
                   .onSuccess(
-                      ws -> new ChatSocket(ctx.vertx(), ws, caller, answers, limiter, settings))
+                      ws ->
+                          new ChatSocket(
+                              ctx.vertx(), ws, caller, answers, limiter, settings, connections))
                   .onFailure(ctx::fail);
             });
   }

@@ -40,6 +40,7 @@ final class ChatSocket {
   private final AnswerService answers;
   private final RateLimiter limiter;
   private final ChatSettings settings;
+  private final ChatConnectionListener connections;
   private final long pingTimer;
   private long lastHeard = System.nanoTime();
   private boolean closed;
@@ -53,13 +54,16 @@ final class ChatSocket {
       Caller caller,
       AnswerService answers,
       RateLimiter limiter,
-      ChatSettings settings) {
+      ChatSettings settings,
+      ChatConnectionListener connections) {
     this.vertx = vertx;
     this.ws = ws;
     this.caller = caller;
     this.answers = answers;
     this.limiter = limiter;
     this.settings = settings;
+    this.connections = connections;
+    connections.opened();
     ws.setWriteQueueMaxSize(settings.maxQueuedBytes());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> close((short) 1003, "binary frames are not supported"));
@@ -260,6 +264,7 @@ final class ChatSocket {
 
   private void onClosed() {
     closed = true;
+    connections.closed();
     vertx.cancelTimer(pingTimer);
     if (running != null) running.cancel();
     finished();

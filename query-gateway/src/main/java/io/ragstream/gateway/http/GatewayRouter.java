@@ -39,6 +39,8 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code POST /v1/feedback}: {@code {"queryId", "documentId", "relevant", "comment"}}, 202
  *       ({@link FeedbackHandler})
  *   <li>{@code GET /openapi.yaml}: the OpenAPI 3.1 description of this API
+ *   <li>{@code GET /metrics}: Prometheus text exposition of {@link GatewayFeatures#metrics()}
+ *   <li>{@code GET /} and {@code /assets/*}: the web chat page ({@link ChatPage})
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
  * </ul>
@@ -49,7 +51,8 @@ import java.util.function.BooleanSupplier;
  * without Content-Type is read as JSON), 500 for internal errors (logged, generic message).
  *
  * <p>{@code /v1/*} authenticates the caller ({@link AuthHandler}: 401, 429) and filters every
- * retrieval by the caller's tenant and principals. {@code /health} and {@code /ready} are open.
+ * retrieval by the caller's tenant and principals. {@code /health}, {@code /ready}, {@code
+ * /metrics}, {@code /openapi.yaml} and the chat page are open.
  */
 public final class GatewayRouter {
   private GatewayRouter() {}
@@ -136,7 +139,11 @@ public final class GatewayRouter {
         .handler(GatewayRouter::requireJson)
         .handler(auth)
         .handler(new FeedbackHandler(recorder));
-    router.get("/v1/chat").handler(new ChatHandler(authenticator, limiter, answers, chat));
+    router
+        .get("/v1/chat")
+        .handler(
+            new ChatHandler(
+                authenticator, limiter, answers, chat, features.metrics().chatConnections()));
     Buffer openapi = openapi();
     router
         .get("/openapi.yaml")
@@ -147,6 +154,7 @@ public final class GatewayRouter {
                     .end(openapi));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
     router.get("/ready").handler(new ReadinessHandler(store, ready));
+    router.get("/metrics").handler(new MetricsHandler(features.metrics()));
     // The web chat page at / (open, like /health): static files, see ChatPage.
     ChatPage.mount(router);
     return router;
