@@ -577,6 +577,10 @@ class ChatIT {
         "health",
         200,
         http.get(gateway.actualPort(), "127.0.0.1", "/health").send().await());
+    HttpResponse<Buffer> metrics =
+        http.get(gateway.actualPort(), "127.0.0.1", "/metrics").send().await();
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
     check(
         validator,
         "ready",
