@@ -17,6 +17,7 @@ import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
 import io.ragstream.ingest.config.TableMapping;
+import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
 import io.ragstream.ingest.normalize.NormalizerConfig;
 import io.ragstream.localkafka.EmbeddedKafkaBroker;
@@ -32,8 +33,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +41,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,15 +212,7 @@ public final class LocalPlatform implements AutoCloseable {
           List.of(
               new NewTopic(GatewayEvents.QUERIES_TOPIC, config.parallelism(), (short) 1),
               new NewTopic(GatewayEvents.FEEDBACK_TOPIC, config.parallelism(), (short) 1));
-      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-      List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
-      if (!missing.isEmpty()) {
-        try {
-          admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) throw e;
-        }
-      }
+      KafkaTopics.createMissing(admin, topics, Duration.ofSeconds(30));
       KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, bootstrapServers, Map.of());
       closeables.push(events::close);
       features = features.withEvents(events);

@@ -2,6 +2,7 @@ package io.ragstream.ingest.normalize;
 
 import io.ragstream.core.error.RagstreamException;
 import io.ragstream.core.error.RetriableException;
+import io.ragstream.ingest.kafka.KafkaTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,14 +14,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -148,23 +147,8 @@ public final class ChangeNormalizerRunner implements AutoCloseable {
     try (Admin admin =
         Admin.create(
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-      Set<String> existing =
-          admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
-      if (missing.isEmpty()) {
-        return;
-      }
-      for (var entry : admin.createTopics(missing).values().entrySet()) {
-        try {
-          entry.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-          LOG.info("Created topic {}", entry.getKey());
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new RagstreamException(
-                "cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(),
-                e.getCause());
-          }
-        }
+      for (String created : KafkaTopics.createMissing(admin, topics, ADMIN_TIMEOUT)) {
+        LOG.info("Created topic {}", created);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
