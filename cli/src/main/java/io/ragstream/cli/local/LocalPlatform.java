@@ -184,6 +184,15 @@ public final class LocalPlatform implements AutoCloseable {
             });
     closeables.push(monitor::shutdownNow);
     monitor.scheduleWithFixedDelay(() -> checkReady(admin), 1, 1, TimeUnit.SECONDS);
+
+    LocalRuntime.write(
+        config.dataDir(),
+        new LocalRuntime(
+            ProcessHandle.current().pid(),
+            gateway.url(),
+            bootstrapServers,
+            System.currentTimeMillis()));
+    closeables.push(() -> LocalRuntime.delete(config.dataDir()));
   }
 
   /**
