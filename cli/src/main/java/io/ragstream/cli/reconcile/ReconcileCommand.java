@@ -5,16 +5,11 @@ import io.ragstream.cli.config.Settings;
 import io.ragstream.cli.local.LocalRuntime;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.Topics;
-import io.ragstream.embedding.Embedders;
-import io.ragstream.embedding.OnnxEmbedder;
-import io.ragstream.embedding.TokenChunker;
 import io.ragstream.ingest.reconcile.Difference;
 import io.ragstream.ingest.reconcile.KafkaRepairSink;
-import io.ragstream.ingest.reconcile.PostgresSourceSnapshot;
 import io.ragstream.ingest.reconcile.ReconcileReport;
 import io.ragstream.ingest.reconcile.Reconciler;
 import io.ragstream.ingest.reconcile.RepairSink;
-import io.ragstream.store.lucene.LuceneVectorStore;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +29,7 @@ import picocli.CommandLine.Spec;
  * writes the changes that fix the index to {@code ragstream.changes} of the running platform and
  * then re-runs the comparison until the index equals the source or {@code --verify-timeout} passes.
  *
- * <p>The index is opened read-only ({@link LuceneVectorStore#openReadOnly}), so this runs beside a
+ * <p>The index is opened read-only ({@code LuceneVectorStore.openReadOnly}), so this runs beside a
  * running platform and sees its last checkpoint's commit. Exit code: 0 when the index equals the
  * source (after the repair, with {@code --repair}), 1 when differences remain, 2 on a usage error.
  */
@@ -109,14 +104,7 @@ public final class ReconcileCommand implements Callable<Integer> {
             Settings.load(
                 configFile, System.getenv(), LocalConfig.flags(dataDir, null), LocalConfig.KEYS));
     PrintStream out = System.out;
-    String chunkerSettings =
-        new TokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()).settingsId();
-    String embedderId;
-    try (OnnxEmbedder embedder = Embedders.create(config.embedder(), 1)) {
-      embedderId = embedder.id();
-    }
-    Reconciler.Options options =
-        new Reconciler.Options(chunkerSettings, embedderId, repair, settle, pageSize, 100_000);
+    Reconciler.Options options = Reconciliation.options(config, repair, settle, pageSize);
     String bootstrap = repair ? repairBootstrapServers(config) : null;
 
     ReconcileReport report;
@@ -132,7 +120,13 @@ public final class ReconcileCommand implements Callable<Integer> {
     }
     long deadline = System.nanoTime() + verifyTimeout.toNanos();
     Reconciler.Options check =
-        new Reconciler.Options(chunkerSettings, embedderId, false, settle, pageSize, 100_000);
+        new Reconciler.Options(
+            options.chunkerSettingsId(),
+            options.embedderId(),
+            false,
+            settle,
+            pageSize,
+            options.maxHeld());
     while (true) {
       ReconcileReport after = run(config, check, null, false);
       if (after.clean()) {
@@ -155,30 +149,20 @@ public final class ReconcileCommand implements Callable<Integer> {
       throws InterruptedException {
     PrintStream out = System.out;
     long[] printed = {0};
-    ReconcileReport report;
-    try (LuceneVectorStore store =
-            LuceneVectorStore.openReadOnly(
-                config.dataDir().resolve("index"), config.storeOptions());
-        PostgresSourceSnapshot snapshot =
-            PostgresSourceSnapshot.open(config.source(), waitForTransactions)) {
-      report =
-          new Reconciler(
-                  snapshot,
-                  config.source().tables(),
-                  store,
-                  options,
-                  sink,
-                  d -> {
-                    if (print && printed[0]++ < limit) {
-                      out.println(
-                          json
-                              ? Json.write(d)
-                              : String.format(
-                                  "  %-18s %s  %s", d.kind(), d.documentId(), d.detail()));
-                    }
-                  })
-              .run();
-    }
+    ReconcileReport report =
+        Reconciliation.run(
+            config,
+            options,
+            sink,
+            d -> {
+              if (print && printed[0]++ < limit) {
+                out.println(
+                    json
+                        ? Json.write(d)
+                        : String.format("  %-18s %s  %s", d.kind(), d.documentId(), d.detail()));
+              }
+            },
+            waitForTransactions);
     if (print) {
       if (printed[0] > limit) {
         out.printf("  ... %d more differences not printed (--limit)%n", printed[0] - limit);
