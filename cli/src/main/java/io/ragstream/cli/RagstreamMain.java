@@ -5,6 +5,7 @@ import io.ragstream.cli.beir.LoadBeirCommand;
 import io.ragstream.cli.bench.BenchCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
+import io.ragstream.cli.teardown.TeardownCommand;
 import io.ragstream.core.error.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
       RagstreamMain.Eval.class,
       BenchCommand.class,
       KeysCommand.class,
+      TeardownCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RagstreamMain {

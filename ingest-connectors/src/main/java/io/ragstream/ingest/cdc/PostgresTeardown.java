@@ -3,7 +3,6 @@ package io.ragstream.ingest.cdc;
 import io.ragstream.ingest.cdc.internal.HeartbeatTable;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.cdc.internal.ReplicationSlots;
-import io.ragstream.ingest.cdc.internal.ReplicationSlots.SlotState;
 import io.ragstream.ingest.config.HeartbeatConfig;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.io.IOException;

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.cdc.internal.ReplicationSlots;
-import io.ragstream.ingest.cdc.internal.ReplicationSlots.SlotState;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.ragstream.ingest.cdc.internal.ReplicationSlots.SlotState;
 import io.ragstream.ingest.config.HeartbeatConfig;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;

@@ -1,7 +1,7 @@
 package io.ragstream.ingest.cdc.internal;
 
 import io.ragstream.ingest.cdc.SlotLostException;
-import io.ragstream.ingest.cdc.internal.ReplicationSlots.SlotState;
+import io.ragstream.ingest.cdc.SlotState;
 import io.ragstream.ingest.cdc.internal.StoredOffsets.Position;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.sql.Connection;
