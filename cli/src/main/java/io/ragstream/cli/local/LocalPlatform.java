@@ -16,6 +16,7 @@ import io.ragstream.gateway.llm.OpenAiChatGenerator;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
+import io.ragstream.ingest.cdc.ReplicationSlotMetrics;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
@@ -161,7 +162,11 @@ public final class LocalPlatform implements AutoCloseable {
     createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
     closeables.push(cdcSink); // closed after the source, which does not close its sink
-    cdc = new PostgresCdcSource(config.source(), cdcSink);
+    // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
+    closeables.push(
+        ReplicationSlotMetrics.start(
+            config.source(), metrics.registry(), config.cdc().slotMetricsInterval()));
+    cdc = new PostgresCdcSource(config.source(), cdcSink, config.cdc().heartbeat());
     closeables.push(cdc);
     cdc.start();
     cdc.terminated()

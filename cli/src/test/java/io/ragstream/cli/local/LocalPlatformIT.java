@@ -12,6 +12,7 @@ import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.embedding.Embedders;
+import io.ragstream.ingest.cdc.PostgresTeardown;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -87,6 +88,9 @@ class LocalPlatformIT {
     flags.put("source.topic-prefix", "it" + suffix);
     flags.put("gateway.port", "0");
     flags.put("indexing.checkpoint-interval", "1s");
+    flags.put("source.heartbeat.table", "public.ragstream_it_hb_" + suffix);
+    flags.put("source.heartbeat.interval", "1s");
+    flags.put("source.slot-metrics.interval", "500ms");
     config = LocalConfig.from(Settings.load(null, Map.of(), flags, LocalConfig.KEYS));
     platform = LocalPlatform.start(config);
     queries = Embedders.create("bge-small-en-v1.5-q");
@@ -96,15 +100,35 @@ class LocalPlatformIT {
   void stop() throws Exception {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
+    new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
     try (Statement s = db.createStatement()) {
-      s.execute(
-          "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '"
-              + slot
-              + "' and not active");
-      s.execute("drop publication if exists " + publication);
       s.execute("drop table if exists public." + table);
     }
     db.close();
+  }
+
+  @Test
+  @Order(0)
+  void replicationSlotMetricsAreServedOnMetrics() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest get =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(platform.gatewayUrl() + "/metrics"))
+            .build();
+    String slotTag = "slot=\"" + slot + "\"";
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              String body =
+                  http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+              assertThat(body)
+                  .containsPattern("ragstream_cdc_slot_lag_bytes\\{" + slotTag + ",?} \\d")
+                  .containsPattern("ragstream_cdc_slot_retained_wal_bytes\\{" + slotTag + ",?} \\d")
+                  .containsPattern("ragstream_cdc_slot_active\\{" + slotTag + ",?} 1")
+                  .containsPattern(
+                      "ragstream_cdc_slot_wal_status\\{" + slotTag + ",status=\"reserved\",?} 1");
+            });
   }
 
   @Test
