@@ -53,6 +53,14 @@ public interface VectorStore extends AutoCloseable {
   IndexStats stats();
 
   /**
+   * Removes the tombstones of documents deleted (applied) before {@code deletedBefore}, epoch ms,
+   * and returns how many were removed. After that, an older change of such a document is no longer
+   * recognised as stale by the store: call it only with a retention longer than any replay of the
+   * changes (the indexing job does so on checkpoints with {@code indexing.tombstone-retention}).
+   */
+  long purgeTombstones(long deletedBefore);
+
+  /**
    * What the store holds for one document id: its state record (live or tombstone) and its points,
    * or empty when it holds nothing for that id. Sees every update whose {@code apply} returned (a
    * store opened read-only sees the last {@link #flush()} of its writer).

@@ -695,6 +695,31 @@ public abstract class VectorStoreContractTest {
         .isEqualTo(new ApplyResult.Stale(3));
   }
 
+  // ------------------------------------------------------------------ tombstone retention
+
+  @Test
+  void purgeTombstonesRemovesOnlyTombstonesDeletedBeforeTheCutoff() throws Exception {
+    store.apply(upsert("old", 1, 1_000, PUBLIC, chunk("old text", axis(0))));
+    store.apply(new DocumentUpdate.Delete("old", 2, 2_000));
+    store.apply(upsert("kept", 1, 1_000, PUBLIC, chunk("kept text", axis(1))));
+    Thread.sleep(20);
+    long cutoff = System.currentTimeMillis();
+    Thread.sleep(20);
+    store.apply(new DocumentUpdate.Delete("recent", 5, 3_000));
+
+    assertThat(store.purgeTombstones(cutoff)).isEqualTo(1);
+
+    assertThat(store.version("old")).as("forgotten").isEqualTo(-1);
+    assertThat(store.document("old")).isEmpty();
+    assertThat(store.version("recent")).as("younger than the cutoff").isEqualTo(5);
+    assertThat(store.version("kept")).as("live documents are never purged").isEqualTo(1);
+    assertThat(store.stats().tombstones()).isEqualTo(1);
+    assertThat(store.purgeTombstones(cutoff)).isZero();
+    // Once forgotten, the document can be written again at any version.
+    assertThat(store.apply(upsert("old", 1, 4_000, PUBLIC, chunk("old text", axis(0)))))
+        .isEqualTo(new ApplyResult.Applied(1, 0));
+  }
+
   // ------------------------------------------------------------------ document listing
 
   @Test

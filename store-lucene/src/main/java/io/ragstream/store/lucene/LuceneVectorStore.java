@@ -118,8 +118,9 @@ public final class LuceneVectorStore implements VectorStore {
   /**
    * Opens the existing index in {@code directory} for reading only: no write lock, so another
    * process (a running {@code ragstream local}) may hold the writer; reads see that writer's last
-   * commit ({@link #flush()}), refreshed before each read. The handle is not shared; {@link #apply}
-   * and {@link #flush} throw {@link StoreException}. {@code options} give the search settings.
+   * commit ({@link #flush()}), looked for at most every 200 ms. The handle is not shared; {@link
+   * #apply} and {@link #flush} throw {@link StoreException}. {@code options} give the search
+   * settings.
    *
    * @throws StoreException when there is no index in {@code directory} or it cannot be read
    */
@@ -197,6 +198,11 @@ public final class LuceneVectorStore implements VectorStore {
   @Override
   public IndexStats stats() {
     return index().stats();
+  }
+
+  @Override
+  public long purgeTombstones(long deletedBefore) {
+    return index().purgeTombstones(deletedBefore);
   }
 
   @Override

@@ -45,7 +45,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   // ------------------------------------------------------------------ read-only handles
 
   @Test
-  void readOnlyHandleSeesTheWritersCommitsWithoutItsLockAndRefusesWrites(@TempDir Path dir) {
+  void readOnlyHandleSeesTheWritersCommitsWithoutItsLockAndRefusesWrites(@TempDir Path dir)
+      throws Exception {
     try (LuceneVectorStore writer = LuceneVectorStore.open(dir, LuceneStoreOptions.defaults())) {
       writer.apply(upsert("A", 1, 1_000, PUBLIC, chunk("committed apples", axis(0))));
       writer.flush();
@@ -58,6 +59,7 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
         assertThat(reader.documents(null, 10)).hasSize(1);
 
         writer.flush();
+        Thread.sleep(250); // a read-only handle looks for a new commit at most every 200 ms
         assertThat(reader.document("B")).as("seen after the writer's next commit").isPresent();
         assertThat(reader.stats().documents()).isEqualTo(2);
         assertThat(bm25Ids(reader, "bananas")).containsExactly("B");

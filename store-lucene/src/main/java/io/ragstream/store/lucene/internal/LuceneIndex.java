@@ -155,6 +155,11 @@ public final class LuceneIndex implements Closeable {
   private volatile long lastAppliedAt;
   private volatile boolean closed;
 
+  /** How often a read-only index looks for a newer commit of its writer: 200 ms. */
+  private static final long READ_ONLY_REFRESH_NANOS = 200_000_000L;
+
+  private volatile long lastReadOnlyRefresh = System.nanoTime() - READ_ONLY_REFRESH_NANOS - 1;
+
   private LuceneIndex(
       Path path,
       LuceneStoreOptions options,
@@ -236,8 +241,8 @@ public final class LuceneIndex implements Closeable {
 
   /**
    * Opens the existing index in {@code path} for reading only, without Lucene's write lock, so it
-   * works while another process writes the index: reads see that writer's last commit (refreshed
-   * before every read). {@code apply} and {@code flush} throw.
+   * works while another process writes the index: reads see that writer's last commit (looked for
+   * at most every 200 ms). {@code apply} and {@code flush} throw.
    *
    * @throws StoreException when there is no index in {@code path} or it cannot be read
    */
@@ -388,7 +393,12 @@ public final class LuceneIndex implements Closeable {
    */
   private void refreshIfBehind() throws IOException {
     if (writer == null) {
-      searchers.maybeRefreshBlocking(); // read-only: pick up the writer's latest commit
+      // Read-only: pick up the writer's latest commit, checked at most every READ_ONLY_REFRESH.
+      long now = System.nanoTime();
+      if (now - lastReadOnlyRefresh > READ_ONLY_REFRESH_NANOS) {
+        searchers.maybeRefreshBlocking();
+        lastReadOnlyRefresh = now;
+      }
       return;
     }
     if (refreshedGeneration >= writeGeneration.get()) {
@@ -592,6 +602,38 @@ public final class LuceneIndex implements Closeable {
     } catch (IOException | AlreadyClosedException e) {
       throw new StoreException(
           "Lucene store " + path + ": cannot read the version of document " + documentId, e);
+    }
+  }
+
+  /**
+   * See {@code VectorStore.purgeTombstones}: one range delete of the tombstones' {@code deletedAt}
+   * (tombstones written before this field existed are kept).
+   */
+  public long purgeTombstones(long deletedBefore) {
+    ensureWritable();
+    writeLock.lock();
+    try {
+      ensureOpen();
+      refreshIfBehind(); // pending states of recent deletes are shown by the searcher from now on
+      Query purge = PointSchema.tombstonesDeletedBefore(deletedBefore);
+      IndexSearcher searcher = searchers.acquire();
+      long count;
+      try {
+        count = searcher.count(purge);
+      } finally {
+        searchers.release(searcher);
+      }
+      if (count > 0) {
+        writer.deleteDocuments(purge);
+        writeGeneration.incrementAndGet();
+        refreshIfBehind();
+        LOG.info("Purged {} tombstones deleted before {} from {}", count, deletedBefore, path);
+      }
+      return count;
+    } catch (IOException | AlreadyClosedException e) {
+      throw new StoreException("Lucene store " + path + ": cannot purge tombstones", e);
+    } finally {
+      writeLock.unlock();
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
@@ -83,6 +84,9 @@ public final class PointSchema {
 
   /** The chunk text alone, analyzed, not stored. BM25 multifield. */
   public static final String BM25_BODY = "bm25Body";
+
+  /** On tombstones: when the delete was applied, epoch ms (a point field for range deletes). */
+  public static final String DELETED_AT = "deletedAt";
 
   /** On state documents: {@code live} or {@code tombstone}. */
   public static final String STATE = "state";
@@ -181,10 +185,20 @@ public final class PointSchema {
     return doc;
   }
 
-  /** The tombstone of a deleted document. */
+  /**
+   * The tombstone of a deleted document; {@code indexedAt} is also indexed as {@link #DELETED_AT}
+   * for {@link #tombstonesDeletedBefore}.
+   */
   public static Document tombstone(
       String documentId, long version, long committedAt, long indexedAt) {
-    return state(documentId, version, committedAt, indexedAt, STATE_TOMBSTONE);
+    Document doc = state(documentId, version, committedAt, indexedAt, STATE_TOMBSTONE);
+    doc.add(new LongPoint(DELETED_AT, indexedAt));
+    return doc;
+  }
+
+  /** Tombstones whose delete was applied before {@code deletedBefore}, epoch ms. */
+  public static Query tombstonesDeletedBefore(long deletedBefore) {
+    return LongPoint.newRangeQuery(DELETED_AT, Long.MIN_VALUE, deletedBefore - 1);
   }
 
   private static Document state(
