@@ -118,6 +118,7 @@ public final class CrashBench implements Callable<Integer> {
   private LocalConfig config;
   private Process child;
   private int starts;
+  private int sigkills;
   private String table;
   private String slot;
   private String publication;
@@ -199,7 +200,7 @@ public final class CrashBench implements Callable<Integer> {
     ReconcileReport report = awaitConverged();
     long convergedAt = System.nanoTime();
     stopChild();
-    System.out.printf("kills (%d): %s%n", killLog.size(), killLog);
+    System.out.printf("SIGKILLs: %d; events: %s%n", sigkills, killLog);
     System.out.printf("platform starts: %d%n", starts);
     System.out.printf(
         "reconcile: %d rows, %d index documents, %d differences %s; converged %.0f s after the"
@@ -393,11 +394,12 @@ public final class CrashBench implements Callable<Integer> {
   }
 
   private void kill(String when) throws InterruptedException {
-    String phase = ready() ? "streaming" : "starting/snapshot/catch-up";
+    String phase = ready() ? "caught up" : "starting, snapshotting or indexing a backlog";
     child.destroyForcibly(); // SIGKILL
     child.waitFor();
+    sigkills++;
     killLog.add(when + " (" + phase + ")");
-    System.out.printf("SIGKILL %d: %s, %s%n", killLog.size(), when, phase);
+    System.out.printf("SIGKILL %d: %s, %s%n", sigkills, when, phase);
   }
 
   private void stopChild() throws InterruptedException {
