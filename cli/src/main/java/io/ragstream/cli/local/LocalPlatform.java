@@ -92,6 +92,10 @@ public final class LocalPlatform implements AutoCloseable {
               config.dataDir().resolve("kafka"), config.kafkaPort(), Duration.ofSeconds(90));
       closeables.push(broker);
       bootstrapServers = broker.bootstrapServers();
+      // So that `ragstream dlq` finds the embedded broker, whose port may be chosen at start.
+      Path file = bootstrapServersFile(config.dataDir());
+      Files.writeString(file, bootstrapServers + "\n");
+      closeables.push(() -> Files.deleteIfExists(file));
     } else {
       bootstrapServers = config.kafkaBootstrapServers();
     }
@@ -122,6 +126,7 @@ public final class LocalPlatform implements AutoCloseable {
             .embedder(Components.embedder(config.embedder()))
             .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
             .parallelism(config.parallelism())
+            .limits(config.limits())
             .build();
     job =
         LocalFlinkRunner.start(
@@ -256,6 +261,14 @@ public final class LocalPlatform implements AutoCloseable {
     } catch (Exception e) {
       LOG.debug("Readiness check failed: {}", e.toString());
     }
+  }
+
+  /**
+   * The file in which a running platform with an embedded broker records its bootstrap servers, so
+   * other commands on the same data dir ({@code ragstream dlq}) can reach it; removed at close.
+   */
+  public static Path bootstrapServersFile(Path dataDir) {
+    return dataDir.resolve("kafka-bootstrap-servers");
   }
 
   /** {@code http://host:port} of the gateway. */
