@@ -234,13 +234,16 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       Context ctx,
       Collector<IndexOp> out)
       throws java.io.IOException {
-    long below = change.version() - 1;
-    long tombstone =
-        below >= 0 && (current == null || below > current.version) ? below : change.version();
     ctx.output(
         ParseChangeFunction.DEAD_LETTERS,
         DeadLetter.of(record, code, reason, IllegalArgumentException.class.getName()));
     LOG.warn("{}", reason);
+    if (current != null && current.deleted) {
+      return; // nothing indexed to withdraw; keep the tombstone's version so a replay still passes
+    }
+    long below = change.version() - 1;
+    long tombstone =
+        below >= 0 && (current == null || below > current.version) ? below : change.version();
     out.collect(
         new IndexOp(
             new DocumentUpdate.Delete(change.documentId(), tombstone, change.committedAt()),
