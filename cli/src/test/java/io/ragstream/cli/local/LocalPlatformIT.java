@@ -81,7 +81,7 @@ class LocalPlatformIT {
   void stop() throws Exception {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
-    fixture.dropAll(db, "public." + table);
+    fixture.dropAll("public." + table);
     db.close();
   }
 

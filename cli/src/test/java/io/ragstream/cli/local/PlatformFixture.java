@@ -62,9 +62,13 @@ final class PlatformFixture {
     return flags;
   }
 
-  /** Drops this run's replication slot (if inactive), publication and {@code tables}. */
-  void dropAll(Connection db, String... tables) throws SQLException {
-    try (Statement s = db.createStatement()) {
+  /**
+   * Drops this run's replication slot (if inactive), publication and {@code tables}, over a new
+   * connection (the test's own may have died with a server restart).
+   */
+  void dropAll(String... tables) throws SQLException {
+    try (Connection db = connect();
+        Statement s = db.createStatement()) {
       s.execute(
           "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '"
               + slot
