@@ -6,6 +6,8 @@ import io.ragstream.cli.bench.BenchCommand;
 import io.ragstream.cli.dlq.DlqCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
+import io.ragstream.cli.reconcile.ReconcileCommand;
+import io.ragstream.cli.teardown.TeardownCommand;
 import io.ragstream.core.error.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +26,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       KeysCommand.class,
       DlqCommand.class,
+      ReconcileCommand.class,
+      TeardownCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RagstreamMain {

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks against a running platform (./ragstream local).",
     subcommands = {
       ChatBench.class,
+      CrashBench.class,
       EmbedBench.class,
       FreshnessBench.class,
       IngestBench.class,

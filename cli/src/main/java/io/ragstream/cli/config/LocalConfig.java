@@ -40,6 +40,7 @@ import java.util.Map;
  *     search.rrf-k}, {@code search.alpha}) and BM25 fields ({@code search.bm25-fields})
  * @param gateway authentication, chat, rate limits, feedback, events and LLM ({@link
  *     GatewaySettings#KEYS})
+ * @param cdc heartbeats and the replication-slot metrics ({@link CdcSettings#KEYS})
  */
 public record LocalConfig(
     Path dataDir,
@@ -56,7 +57,8 @@ public record LocalConfig(
     int gatewayPort,
     int queryEmbedderThreads,
     LuceneStoreOptions storeOptions,
-    GatewaySettings gateway) {
+    GatewaySettings gateway,
+    CdcSettings cdc) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -86,7 +88,8 @@ public record LocalConfig(
                   "search.rrf-k",
                   "search.alpha",
                   "search.bm25-fields"),
-              GatewaySettings.KEYS.stream())
+              java.util.stream.Stream.concat(
+                  GatewaySettings.KEYS.stream(), CdcSettings.KEYS.stream()))
           .toList();
 
   /**
@@ -158,7 +161,8 @@ public record LocalConfig(
         s.integer(
             "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
         storeOptions(s),
-        GatewaySettings.from(s));
+        GatewaySettings.from(s),
+        CdcSettings.from(s));
   }
 
   /** Fusion and BM25 fields of the Lucene store; every other store option keeps its default. */

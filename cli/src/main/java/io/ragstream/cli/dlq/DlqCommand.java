@@ -4,18 +4,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.Settings;
-import io.ragstream.cli.local.LocalPlatform;
+import io.ragstream.cli.local.LocalRuntime;
 import io.ragstream.core.error.ConfigException;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.Topics;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ragstream dlq list | replay}: the records in {@code ragstream.dlq}, on the Kafka that
  * {@code ragstream local} with the same configuration uses ({@code kafka.bootstrap-servers}, else
- * the embedded broker of the running platform on the same data dir).
+ * the embedded broker of the platform running on the same data dir, found through its {@link
+ * LocalRuntime} file).
  */
 @Command(
     name = "dlq",
@@ -63,16 +63,17 @@ public final class DlqCommand {
       if (config.kafkaBootstrapServers() != null) {
         return config.kafkaBootstrapServers();
       }
-      Path file = LocalPlatform.bootstrapServersFile(config.dataDir());
-      try {
-        return Files.readString(file).strip();
-      } catch (IOException e) {
+      Optional<LocalRuntime> runtime = LocalRuntime.read(config.dataDir());
+      if (runtime.isEmpty() || !runtime.get().alive()) {
         throw new ConfigException(
             "kafka.bootstrap-servers",
-            "not set, and no running ragstream local records its embedded broker in "
-                + file
-                + "; start ragstream local with this data dir, or pass --bootstrap-servers");
+            "not set, and ragstream local is not running on "
+                + config.dataDir()
+                + " (no live "
+                + LocalRuntime.FILE_NAME
+                + "); start ragstream local with this data dir, or pass --bootstrap-servers");
       }
+      return runtime.get().kafkaBootstrapServers();
     }
   }
 

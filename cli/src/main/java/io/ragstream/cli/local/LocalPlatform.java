@@ -16,6 +16,7 @@ import io.ragstream.gateway.llm.OpenAiChatGenerator;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
+import io.ragstream.ingest.cdc.ReplicationSlotMetrics;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
@@ -92,10 +93,6 @@ public final class LocalPlatform implements AutoCloseable {
               config.dataDir().resolve("kafka"), config.kafkaPort(), Duration.ofSeconds(90));
       closeables.push(broker);
       bootstrapServers = broker.bootstrapServers();
-      // So that `ragstream dlq` finds the embedded broker, whose port may be chosen at start.
-      Path file = bootstrapServersFile(config.dataDir());
-      Files.writeString(file, bootstrapServers + "\n");
-      closeables.push(() -> Files.deleteIfExists(file));
     } else {
       bootstrapServers = config.kafkaBootstrapServers();
     }
@@ -166,7 +163,11 @@ public final class LocalPlatform implements AutoCloseable {
     createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
     closeables.push(cdcSink); // closed after the source, which does not close its sink
-    cdc = new PostgresCdcSource(config.source(), cdcSink);
+    // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
+    closeables.push(
+        ReplicationSlotMetrics.start(
+            config.source(), metrics.registry(), config.cdc().slotMetricsInterval()));
+    cdc = new PostgresCdcSource(config.source(), cdcSink, config.cdc().heartbeat());
     closeables.push(cdc);
     cdc.start();
     cdc.terminated()
@@ -189,6 +190,15 @@ public final class LocalPlatform implements AutoCloseable {
             });
     closeables.push(monitor::shutdownNow);
     monitor.scheduleWithFixedDelay(() -> checkReady(admin), 1, 1, TimeUnit.SECONDS);
+
+    LocalRuntime.write(
+        config.dataDir(),
+        new LocalRuntime(
+            ProcessHandle.current().pid(),
+            gateway.url(),
+            bootstrapServers,
+            System.currentTimeMillis()));
+    closeables.push(() -> LocalRuntime.delete(config.dataDir()));
   }
 
   /**
@@ -261,14 +271,6 @@ public final class LocalPlatform implements AutoCloseable {
     } catch (Exception e) {
       LOG.debug("Readiness check failed: {}", e.toString());
     }
-  }
-
-  /**
-   * The file in which a running platform with an embedded broker records its bootstrap servers, so
-   * other commands on the same data dir ({@code ragstream dlq}) can reach it; removed at close.
-   */
-  public static Path bootstrapServersFile(Path dataDir) {
-    return dataDir.resolve("kafka-bootstrap-servers");
   }
 
   /** {@code http://host:port} of the gateway. */

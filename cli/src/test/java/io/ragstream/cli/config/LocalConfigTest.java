@@ -216,4 +216,45 @@ class LocalConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("missing.yaml");
   }
+
+  @Test
+  void heartbeatsAreOnByDefaultAndConfigurable() {
+    LocalConfig d = load(null, Map.of(), Map.of());
+    assertThat(d.cdc().heartbeat().enabled()).isTrue();
+    assertThat(d.cdc().heartbeat().interval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(d.cdc().heartbeat().qualifiedName()).isEqualTo("public.ragstream_heartbeat");
+    assertThat(d.cdc().slotMetricsInterval()).isEqualTo(Duration.ofSeconds(10));
+
+    LocalConfig c =
+        load(
+            null,
+            Map.of(
+                "RAGSTREAM_SOURCE_HEARTBEAT_ENABLED", "false",
+                "RAGSTREAM_SOURCE_HEARTBEAT_INTERVAL", "2s",
+                "RAGSTREAM_SOURCE_HEARTBEAT_TABLE", "ops.beats",
+                "RAGSTREAM_SOURCE_SLOT_METRICS_INTERVAL", "500ms"),
+            Map.of());
+    assertThat(c.cdc().heartbeat().enabled()).isFalse();
+    assertThat(c.cdc().heartbeat().interval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.cdc().heartbeat().schema()).isEqualTo("ops");
+    assertThat(c.cdc().heartbeat().table()).isEqualTo("beats");
+    assertThat(c.cdc().slotMetricsInterval()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void badHeartbeatSettingsNameTheKey() {
+    assertThatThrownBy(
+            () -> load(null, Map.of("RAGSTREAM_SOURCE_HEARTBEAT_INTERVAL", "10ms"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("source.heartbeat.interval");
+    assertThatThrownBy(
+            () -> load(null, Map.of("RAGSTREAM_SOURCE_HEARTBEAT_TABLE", "a.b-c"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("source.heartbeat.table")
+        .hasMessageContaining("a.b-c");
+    assertThatThrownBy(
+            () -> load(null, Map.of("RAGSTREAM_SOURCE_HEARTBEAT_ENABLED", "maybe"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("source.heartbeat.enabled");
+  }
 }

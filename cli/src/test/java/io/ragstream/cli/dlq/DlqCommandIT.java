@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.cli.bench.CliRun;
-import io.ragstream.cli.local.LocalPlatform;
+import io.ragstream.cli.local.LocalRuntime;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.Topics;
 import io.ragstream.localkafka.EmbeddedKafkaBroker;
@@ -119,7 +119,13 @@ class DlqCommandIT {
   void findsTheEmbeddedBrokerOfARunningPlatformThroughTheDataDir() throws Exception {
     Path dataDir = dir.resolve("data");
     Files.createDirectories(dataDir);
-    Files.writeString(LocalPlatform.bootstrapServersFile(dataDir), broker.bootstrapServers());
+    LocalRuntime.write(
+        dataDir,
+        new LocalRuntime(
+            ProcessHandle.current().pid(),
+            "http://127.0.0.1:1",
+            broker.bootstrapServers(),
+            System.currentTimeMillis()));
     CliRun run = CliRun.of("dlq", "list", "--json", "--data-dir", dataDir.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(Json.mapper().readTree(run.out())).hasSize(4);

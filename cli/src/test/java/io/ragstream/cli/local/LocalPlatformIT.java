@@ -12,6 +12,7 @@ import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.embedding.Embedders;
+import io.ragstream.ingest.cdc.PostgresTeardown;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -72,6 +73,7 @@ class LocalPlatformIT {
         "Photosynthesis converts light energy into chemical energy in chloroplasts.");
     Map<String, String> flags = fixture.settings(dataDir);
     flags.put("source.table", "public." + table);
+    flags.put("source.slot-metrics.interval", "500ms");
     config = LocalConfig.from(Settings.load(null, Map.of(), flags, LocalConfig.KEYS));
     platform = LocalPlatform.start(config);
     queries = Embedders.create("bge-small-en-v1.5-q");
@@ -81,8 +83,33 @@ class LocalPlatformIT {
   void stop() throws Exception {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
+    new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
     fixture.dropAll("public." + table);
     db.close();
+  }
+
+  @Test
+  @Order(0)
+  void replicationSlotMetricsAreServedOnMetrics() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest get =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(platform.gatewayUrl() + "/metrics"))
+            .build();
+    String slotTag = "slot=\"" + fixture.slot + "\"";
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              String body =
+                  http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+              assertThat(body)
+                  .containsPattern("ragstream_cdc_slot_lag_bytes\\{" + slotTag + ",?} \\d")
+                  .containsPattern("ragstream_cdc_slot_retained_wal_bytes\\{" + slotTag + ",?} \\d")
+                  .containsPattern("ragstream_cdc_slot_active\\{" + slotTag + ",?} 1")
+                  .containsPattern(
+                      "ragstream_cdc_slot_wal_status\\{" + slotTag + ",status=\"reserved\",?} 1");
+            });
   }
 
   @Test

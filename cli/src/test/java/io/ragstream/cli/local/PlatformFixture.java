@@ -36,12 +36,14 @@ final class PlatformFixture {
   final String slot;
   final String publication;
   final String topicPrefix;
+  final String heartbeatTable;
 
   /** Names for one run: slot {@code ragstream_it_<name>suffix}, publication, topic prefix. */
   PlatformFixture(String name) {
     slot = "ragstream_it_" + name + suffix;
     publication = "ragstream_it_pub_" + name + suffix;
     topicPrefix = name.replace("_", "") + suffix;
+    heartbeatTable = "public.ragstream_it_hb_" + name + suffix;
   }
 
   /** A connection to the source database as {@code postgres}. */
@@ -59,12 +61,14 @@ final class PlatformFixture {
     flags.put("source.topic-prefix", topicPrefix);
     flags.put("gateway.port", "0");
     flags.put("indexing.checkpoint-interval", "1s");
+    flags.put("source.heartbeat.table", heartbeatTable);
+    flags.put("source.heartbeat.interval", "1s");
     return flags;
   }
 
   /**
-   * Drops this run's replication slot (if inactive), publication and {@code tables}, over a new
-   * connection (the test's own may have died with a server restart).
+   * Drops this run's replication slot (if inactive), publication, heartbeat table and {@code
+   * tables}, over a new connection (the test's own may have died with a server restart).
    */
   void dropAll(String... tables) throws SQLException {
     try (Connection db = connect();
@@ -74,6 +78,7 @@ final class PlatformFixture {
               + slot
               + "' and not active");
       s.execute("drop publication if exists " + publication);
+      s.execute("drop table if exists " + heartbeatTable);
       for (String t : tables) {
         s.execute("drop table if exists " + t);
       }

@@ -3,9 +3,11 @@ package io.ragstream.core.port;
 import io.ragstream.core.store.ApplyResult;
 import io.ragstream.core.store.DocumentUpdate;
 import io.ragstream.core.store.IndexStats;
+import io.ragstream.core.store.IndexedDocument;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchRequest;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Holds the points (one per chunk) of every indexed document and answers dense, BM25 and hybrid
@@ -49,6 +51,25 @@ public interface VectorStore extends AutoCloseable {
 
   /** Counts and freshness of the index. */
   IndexStats stats();
+
+  /**
+   * What the store holds for one document id: its state record (live or tombstone) and its points,
+   * or empty when it holds nothing for that id. Sees every update whose {@code apply} returned (a
+   * store opened read-only sees the last {@link #flush()} of its writer).
+   */
+  Optional<IndexedDocument> document(String documentId);
+
+  /**
+   * A page of every document id the store holds anything for (live, tombstone, or points without a
+   * state record), in ascending {@link String#compareTo} order of documentId, starting after {@code
+   * afterDocumentId} (exclusive; null = from the first). Page through the whole store by passing
+   * the last id of a page until a page is shorter than {@code limit}; memory stays bounded by one
+   * page. Not a snapshot: documents written while paging may or may not be seen.
+   *
+   * @param limit page size, {@code >= 1}
+   * @throws IllegalArgumentException when {@code limit < 1}
+   */
+  List<IndexedDocument> documents(String afterDocumentId, int limit);
 
   @Override
   void close();

@@ -695,6 +695,94 @@ public abstract class VectorStoreContractTest {
         .isEqualTo(new ApplyResult.Stale(3));
   }
 
+  // ------------------------------------------------------------------ document listing
+
+  @Test
+  void documentShowsStateAndPointsOfLiveTombstonedAndUnknownDocuments() {
+    DocumentUpdate.Upsert a =
+        upsert(
+            "A",
+            4,
+            5_000,
+            attrs("Alpha", "acme", "alice", "bob"),
+            chunk("first apples", axis(0)),
+            chunk("then pears", axis(1)));
+    store.apply(a);
+    store.apply(upsert("C", 8, 1_000, PUBLIC, chunk("soon deleted", axis(3))));
+    store.apply(new DocumentUpdate.Delete("C", 9, 7_000));
+
+    IndexedDocument live = store.document("A").orElseThrow();
+    assertThat(live.status()).isEqualTo(IndexedDocument.Status.LIVE);
+    assertThat(live.version()).isEqualTo(4);
+    assertThat(live.committedAt()).isEqualTo(5_000);
+    assertThat(live.contentHash()).isEqualTo(a.contentHash());
+    assertThat(live.chunkCount()).isEqualTo(2);
+    assertThat(live.points())
+        .extracting(IndexedDocument.StoredPoint::chunkIndex)
+        .containsExactly(0, 1);
+    assertThat(live.points())
+        .allSatisfy(
+            p -> {
+              assertThat(p.version()).isEqualTo(4);
+              assertThat(p.chunkCount()).isEqualTo(2);
+              assertThat(p.contentHash()).isEqualTo(a.contentHash());
+              assertThat(p.attributes().tenant()).isEqualTo("acme");
+              assertThat(p.attributes().title()).isEqualTo("Alpha");
+              assertThat(p.attributes().acl()).containsExactlyInAnyOrder("alice", "bob");
+              assertThat(p.attributes().metadata()).containsEntry("source", "contract-test");
+            });
+
+    IndexedDocument deleted = store.document("C").orElseThrow();
+    assertThat(deleted.status()).isEqualTo(IndexedDocument.Status.TOMBSTONE);
+    assertThat(deleted.version()).isEqualTo(9);
+    assertThat(deleted.points()).isEmpty();
+    assertThat(deleted.contentHash()).isNull();
+
+    assertThat(store.document("never-seen")).isEmpty();
+  }
+
+  @Test
+  void documentsPagesThroughEveryIdInOrderWithBoundedPages() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 23; i++) {
+      String id = String.format("doc-%02d", i);
+      ids.add(id);
+      store.apply(upsert(id, 1, 1_000, PUBLIC, chunk("text " + i, axis(i % DIM))));
+    }
+    store.apply(new DocumentUpdate.Delete("doc-07", 2, 2_000));
+    store.apply(new DocumentUpdate.Delete("unknown-deleted", 5, 2_000));
+    ids.add("unknown-deleted");
+
+    List<String> seen = new ArrayList<>();
+    String after = null;
+    while (true) {
+      List<IndexedDocument> page = store.documents(after, 5);
+      assertThat(page).hasSizeLessThanOrEqualTo(5);
+      page.forEach(d -> seen.add(d.documentId()));
+      if (page.size() < 5) {
+        break;
+      }
+      after = page.get(page.size() - 1).documentId();
+    }
+    assertThat(seen).containsExactlyElementsOf(ids.stream().sorted().toList());
+    assertThat(store.documents("doc-06", 2))
+        .extracting(IndexedDocument::documentId, IndexedDocument::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("doc-07", IndexedDocument.Status.TOMBSTONE),
+            org.assertj.core.groups.Tuple.tuple("doc-08", IndexedDocument.Status.LIVE));
+    assertThat(store.documents("doc-065", 1))
+        .extracting(IndexedDocument::documentId)
+        .containsExactly("doc-07");
+    assertThat(store.documents("zzz", 10)).isEmpty();
+  }
+
+  @Test
+  void documentsOfAnEmptyStoreIsEmptyAndALimitBelowOneIsRejected() {
+    assertThat(store.documents(null, 10)).isEmpty();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.documents(null, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Public attributes: tenant {@code acme}, acl {@code [everyone]}. */

@@ -7,15 +7,21 @@ import io.debezium.engine.format.Json;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.ragstream.core.error.RagstreamException;
 import io.ragstream.ingest.cdc.internal.DebeziumProperties;
+import io.ragstream.ingest.cdc.internal.HeartbeatTable;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
+import io.ragstream.ingest.cdc.internal.SlotGuard;
+import io.ragstream.ingest.config.HeartbeatConfig;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * OffsetCommitPolicy#always()}); a crash replays at most the unacknowledged batches. A restart with
  * the same offsets file resumes streaming where it stopped, without a new snapshot.
  *
+ * <p>Heartbeats ({@link HeartbeatConfig}, on by default) keep the slot's {@code
+ * confirmed_flush_lsn} moving when the mapped tables are quiet; their events (the heartbeat table's
+ * changes and Debezium's heartbeat records) are acknowledged but never written to the sink. Before
+ * Debezium starts, the stored offsets are checked against the slot ({@link SlotLostException}).
+ *
  * <p>Errors are never swallowed: a failure of the engine or of the sink stops the source and
  * completes {@link #terminated()} exceptionally (and {@link #snapshotCompleted()} if still
  * pending). Threading: {@link #start()} and {@link #close()} may be called from any thread; the
@@ -65,6 +76,9 @@ public final class PostgresCdcSource implements AutoCloseable {
   private final CdcRecordSink sink;
   private final PostgresCatalog catalog;
   private final String notificationTopic;
+  private final HeartbeatConfig heartbeatConfig;
+  private final HeartbeatTable heartbeat;
+  private final AtomicLong heartbeatsAcknowledged = new AtomicLong();
   private final CompletableFuture<Void> snapshotCompleted = new CompletableFuture<>();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final AtomicReference<Throwable> batchFailure = new AtomicReference<>();
@@ -74,13 +88,34 @@ public final class PostgresCdcSource implements AutoCloseable {
   private ExecutorService executor;
 
   /**
-   * A source for {@code config} writing to {@code sink}; nothing happens until {@link #start()}.
+   * A source for {@code config} writing to {@code sink}, with heartbeats as {@link
+   * HeartbeatConfig#defaults()}; nothing happens until {@link #start()}.
    */
   public PostgresCdcSource(PostgresSourceConfig config, CdcRecordSink sink) {
+    this(config, sink, HeartbeatConfig.defaults());
+  }
+
+  /**
+   * A source for {@code config} writing to {@code sink} with {@code heartbeat}; nothing happens
+   * until {@link #start()}.
+   *
+   * @throws IllegalArgumentException when the heartbeat table is one of the mapped tables
+   */
+  public PostgresCdcSource(
+      PostgresSourceConfig config, CdcRecordSink sink, HeartbeatConfig heartbeat) {
     this.config = config;
     this.sink = sink;
     this.catalog = new PostgresCatalog(config);
     this.notificationTopic = DebeziumProperties.notificationTopic(config);
+    this.heartbeatConfig = heartbeat;
+    this.heartbeat = new HeartbeatTable(heartbeat, config);
+    if (config.tables().stream()
+        .anyMatch(t -> t.qualifiedName().equals(heartbeat.qualifiedName()))) {
+      throw new IllegalArgumentException(
+          "source.heartbeat.table "
+              + heartbeat.qualifiedName()
+              + " is a mapped table; name a table of its own");
+    }
   }
 
   /**
@@ -89,8 +124,12 @@ public final class PostgresCdcSource implements AutoCloseable {
    * <p>Before Debezium starts, every mapped table is checked over JDBC: {@code wal_level} must be
    * {@code logical}, the table must exist and have a primary key that is exactly the mapping's id
    * column (a table without primary key is refused: Debezium emits no usable deletes for it), and
-   * all mapped columns must exist.
+   * all mapped columns must exist. When the offsets file holds a position, the replication slot
+   * must still be able to deliver every change after it; with heartbeats on, the heartbeat table is
+   * created if missing.
    *
+   * @throws SlotLostException when the slot is missing, lost or was recreated behind the
+   *     connector's back (changes may have been lost; the message says how to re-snapshot)
    * @throws CdcSetupException naming what to change in the database or the mapping
    * @throws io.ragstream.core.error.RetriableException when the database cannot be reached
    * @throws IllegalStateException when called twice or after {@link #close()}
@@ -100,6 +139,19 @@ public final class PostgresCdcSource implements AutoCloseable {
       throw new IllegalStateException("CDC source can be started once, state is " + state);
     }
     catalog.validate();
+    new SlotGuard(config, catalog).check();
+    if (heartbeatConfig.enabled()) {
+      try (Connection c = catalog.connect()) {
+        heartbeat.createIfMissing(c);
+      } catch (SQLException e) {
+        throw new CdcSetupException(
+            "cannot create heartbeat table "
+                + heartbeatConfig.qualifiedName()
+                + " (create it, or set source.heartbeat.enabled=false): "
+                + e.getMessage(),
+            e);
+      }
+    }
     Path offsets = config.offsetsFile().toAbsolutePath();
     try {
       Files.createDirectories(offsets.getParent());
@@ -108,7 +160,7 @@ public final class PostgresCdcSource implements AutoCloseable {
     }
     engine =
         DebeziumEngine.create(Json.class)
-            .using(DebeziumProperties.of(config))
+            .using(engineProperties())
             .using(OffsetCommitPolicy.always())
             .using(this::onCompletion)
             .notifying(this::handleBatch)
@@ -152,6 +204,14 @@ public final class PostgresCdcSource implements AutoCloseable {
     return terminated;
   }
 
+  /**
+   * Number of heartbeat events (heartbeat table changes and Debezium heartbeat records)
+   * acknowledged without being written to the sink since {@link #start()}.
+   */
+  public long heartbeatsAcknowledged() {
+    return heartbeatsAcknowledged.get();
+  }
+
   /** Number of change events written to the sink and acknowledged since {@link #start()}. */
   public long recordsWritten() {
     return recordsWritten.get();
@@ -191,9 +251,12 @@ public final class PostgresCdcSource implements AutoCloseable {
   }
 
   /**
-   * Teardown: drops the replication slot and the publication and deletes the offsets file (offsets
-   * without their slot would skip the changes made in between). Call it only with no source running
-   * on this slot, e.g. after {@link #close()}; waits up to 30 s for PostgreSQL to release the slot.
+   * Teardown: drops the replication slot and the publication, removes this slot's heartbeat row
+   * (and the heartbeat table when ragstream created it and no other slot uses it) and deletes the
+   * offsets file (offsets without their slot would skip the changes made in between). {@link
+   * PostgresTeardown} does the same but refuses at once while the slot is in use. Call it only with
+   * no source running on this slot, e.g. after {@link #close()}; waits up to 30 s for PostgreSQL to
+   * release the slot.
    *
    * @throws IllegalStateException while this source is running
    * @throws CdcSetupException when the slot stays in use
@@ -205,6 +268,16 @@ public final class PostgresCdcSource implements AutoCloseable {
       }
     }
     catalog.dropSlotAndPublication(TEARDOWN_TIMEOUT);
+    try (Connection c = catalog.connect()) {
+      heartbeat.removeSlot(c);
+    } catch (SQLException e) {
+      throw new CdcSetupException(
+          "cannot remove slot "
+              + config.slotName()
+              + " from the heartbeat table: "
+              + e.getMessage(),
+          e);
+    }
     try {
       Files.deleteIfExists(config.offsetsFile());
     } catch (IOException e) {
@@ -226,6 +299,10 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
         continue;
       }
+      if (isHeartbeat(e.destination())) {
+        heartbeatsAcknowledged.incrementAndGet(); // acknowledged below, so the slot advances
+        continue;
+      }
       batch.add(new CdcRecord(e.destination(), e.key(), e.value()));
     }
     try {
@@ -243,6 +320,23 @@ public final class PostgresCdcSource implements AutoCloseable {
     for (String status : snapshotStatuses) {
       onSnapshotStatus(status);
     }
+  }
+
+  private Properties engineProperties() {
+    Properties p = DebeziumProperties.of(config);
+    if (heartbeatConfig.enabled()) {
+      heartbeat.configure(p);
+    }
+    return p;
+  }
+
+  /**
+   * Heartbeat events are consumed here on purpose: they exist only to move the slot, and the
+   * normalizer would send an unmapped table's events to the DLQ.
+   */
+  private boolean isHeartbeat(String destination) {
+    return heartbeat.heartbeatTopic().equals(destination)
+        || heartbeat.tableTopic().equals(destination);
   }
 
   private void onSnapshotStatus(String status) {

@@ -5,6 +5,7 @@ import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.ApplyResult;
 import io.ragstream.core.store.DocumentUpdate;
 import io.ragstream.core.store.IndexStats;
+import io.ragstream.core.store.IndexedDocument;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.store.lucene.internal.LuceneIndex;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +115,28 @@ public final class LuceneVectorStore implements VectorStore {
     }
   }
 
+  /**
+   * Opens the existing index in {@code directory} for reading only: no write lock, so another
+   * process (a running {@code ragstream local}) may hold the writer; reads see that writer's last
+   * commit ({@link #flush()}), refreshed before each read. The handle is not shared; {@link #apply}
+   * and {@link #flush} throw {@link StoreException}. {@code options} give the search settings.
+   *
+   * @throws StoreException when there is no index in {@code directory} or it cannot be read
+   */
+  public static LuceneVectorStore openReadOnly(Path directory, LuceneStoreOptions options) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(options, "options");
+    Path canonical;
+    try {
+      canonical = directory.toRealPath();
+    } catch (IOException e) {
+      throw new StoreException("no Lucene index at " + directory, e);
+    }
+    Shared shared = new Shared(LuceneIndex.openReadOnly(canonical, options));
+    shared.handles = 1;
+    return new LuceneVectorStore(shared);
+  }
+
   /** {@link #open(Path, LuceneStoreOptions)} with {@link LuceneStoreOptions#defaults()}. */
   public static LuceneVectorStore open(Path directory) {
     return open(directory, LuceneStoreOptions.defaults());
@@ -175,6 +199,17 @@ public final class LuceneVectorStore implements VectorStore {
     return index().stats();
   }
 
+  @Override
+  public Optional<IndexedDocument> document(String documentId) {
+    Objects.requireNonNull(documentId, "documentId");
+    return index().document(documentId);
+  }
+
+  @Override
+  public List<IndexedDocument> documents(String afterDocumentId, int limit) {
+    return index().documents(afterDocumentId, limit);
+  }
+
   /**
    * Releases this handle (idempotent). Closing the last handle of a directory commits and closes
    * its writer.
@@ -190,7 +225,7 @@ public final class LuceneVectorStore implements VectorStore {
       shared.handles--;
       LOG.debug("Closed handle on Lucene store {} ({} open)", directory(), shared.handles);
       if (shared.handles == 0) {
-        OPEN.remove(directory());
+        OPEN.remove(directory(), shared); // a read-only handle is not in OPEN
         shared.index.close();
       }
     }

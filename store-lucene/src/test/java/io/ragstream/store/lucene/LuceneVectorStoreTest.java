@@ -13,6 +13,7 @@ import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
+import io.ragstream.core.store.SearchRequest;
 import io.ragstream.core.store.VectorStoreContractTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,59 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   @Override
   protected VectorStore createStore(Path dir) {
     return LuceneVectorStore.open(dir, LuceneStoreOptions.defaults());
+  }
+
+  // ------------------------------------------------------------------ read-only handles
+
+  @Test
+  void readOnlyHandleSeesTheWritersCommitsWithoutItsLockAndRefusesWrites(@TempDir Path dir) {
+    try (LuceneVectorStore writer = LuceneVectorStore.open(dir, LuceneStoreOptions.defaults())) {
+      writer.apply(upsert("A", 1, 1_000, PUBLIC, chunk("committed apples", axis(0))));
+      writer.flush();
+      writer.apply(upsert("B", 1, 1_000, PUBLIC, chunk("uncommitted bananas", axis(1))));
+
+      try (LuceneVectorStore reader =
+          LuceneVectorStore.openReadOnly(dir, LuceneStoreOptions.defaults())) {
+        assertThat(reader.document("A")).isPresent();
+        assertThat(reader.document("B")).as("not committed yet").isEmpty();
+        assertThat(reader.documents(null, 10)).hasSize(1);
+
+        writer.flush();
+        assertThat(reader.document("B")).as("seen after the writer's next commit").isPresent();
+        assertThat(reader.stats().documents()).isEqualTo(2);
+        assertThat(bm25Ids(reader, "bananas")).containsExactly("B");
+
+        assertThatThrownBy(() -> reader.apply(upsert("C", 1, 1, PUBLIC, chunk("x", axis(2)))))
+            .isInstanceOf(StoreException.class)
+            .hasMessageContaining("read-only");
+        assertThatThrownBy(reader::flush).isInstanceOf(StoreException.class);
+      }
+      // Closing the read-only handle leaves the writer's shared index open.
+      assertThat(writer.version("B")).isEqualTo(1);
+      try (LuceneVectorStore again = LuceneVectorStore.open(dir, LuceneStoreOptions.defaults())) {
+        assertThat(again.version("A")).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void readOnlyOpenOfADirectoryWithoutIndexFails(@TempDir Path dir) {
+    assertThatThrownBy(
+            () ->
+                LuceneVectorStore.openReadOnly(dir.resolve("none"), LuceneStoreOptions.defaults()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("no Lucene index");
+    assertThatThrownBy(() -> LuceneVectorStore.openReadOnly(dir, LuceneStoreOptions.defaults()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("no Lucene index");
+  }
+
+  private static List<String> bm25Ids(VectorStore s, String text) {
+    return s
+        .search(new SearchRequest(text, null, 10, SearchMode.BM25, SearchFilter.NONE, false))
+        .stream()
+        .map(SearchHit::documentId)
+        .toList();
   }
 
   // ------------------------------------------------------------------ sharing in one JVM

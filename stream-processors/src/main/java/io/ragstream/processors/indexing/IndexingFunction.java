@@ -7,6 +7,7 @@ import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.PointId;
 import io.ragstream.core.port.Chunker;
 import io.ragstream.core.port.Embedder;
+import io.ragstream.core.store.ContentHash;
 import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.DocumentUpdate;
 import io.ragstream.core.store.Point;
@@ -14,11 +15,7 @@ import io.ragstream.processors.indexing.internal.ChangeRecord;
 import io.ragstream.processors.indexing.internal.DeadLetter;
 import io.ragstream.processors.indexing.internal.DocState;
 import io.ragstream.processors.indexing.internal.IndexOp;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -299,20 +296,8 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     return points;
   }
 
-  /** SHA-256 over what determines the points: chunker settings, embedder id, title and body. */
+  /** {@link ContentHash} of the change under this job's chunker and embedder. */
   private String contentHash(DocumentChange change) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String part :
-          new String[] {chunker.settingsId(), embedder.id(), change.title(), change.body()}) {
-        if (part != null) {
-          sha.update(part.getBytes(StandardCharsets.UTF_8));
-        }
-        sha.update((byte) 0);
-      }
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    return ContentHash.of(chunker.settingsId(), embedder.id(), change.title(), change.body());
   }
 }

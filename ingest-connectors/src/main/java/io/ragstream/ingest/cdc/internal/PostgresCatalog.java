@@ -130,13 +130,32 @@ public final class PostgresCatalog {
 
   /** A new JDBC connection to the source (the caller closes it). */
   public Connection connect() throws SQLException {
+    return DriverManager.getConnection(config.jdbcUrl(), connectionProperties());
+  }
+
+  /**
+   * A new JDBC connection whose connect and socket reads time out after {@code timeout} (pgjdbc
+   * {@code connectTimeout}, {@code socketTimeout}; whole seconds, at least 1), for background
+   * checks that must never hang (the caller closes it).
+   */
+  public Connection connect(Duration timeout) throws SQLException {
+    Properties props = connectionProperties();
+    String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
+    props.setProperty("connectTimeout", seconds);
+    props.setProperty("socketTimeout", seconds);
+    props.setProperty("loginTimeout", seconds);
+    props.setProperty("ApplicationName", "ragstream-cdc-monitor");
+    return DriverManager.getConnection(config.jdbcUrl(), props);
+  }
+
+  private Properties connectionProperties() {
     Properties props = new Properties();
     props.putAll(config.jdbcParameters());
     props.setProperty("user", config.user());
     if (!config.password().isEmpty()) {
       props.setProperty("password", config.password().reveal());
     }
-    return DriverManager.getConnection(config.jdbcUrl(), props);
+    return props;
   }
 
   private void validate(Connection c, TableMapping t) throws SQLException {

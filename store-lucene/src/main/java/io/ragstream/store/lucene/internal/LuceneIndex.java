@@ -30,6 +30,8 @@ import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.DocumentUpdate;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.IndexStats;
+import io.ragstream.core.store.IndexedDocument;
+import io.ragstream.core.store.IndexedDocument.Status;
 import io.ragstream.core.store.Point;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
@@ -47,6 +49,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,11 +69,14 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -127,7 +133,10 @@ public final class LuceneIndex implements Closeable {
   private final LuceneStoreOptions options;
   private final Directory directory;
   private final Analyzer analyzer;
+
+  /** Null when opened read-only. */
   private final IndexWriter writer;
+
   private final SearcherManager searchers;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Object refreshLock = new Object();
@@ -225,6 +234,54 @@ public final class LuceneIndex implements Closeable {
     }
   }
 
+  /**
+   * Opens the existing index in {@code path} for reading only, without Lucene's write lock, so it
+   * works while another process writes the index: reads see that writer's last commit (refreshed
+   * before every read). {@code apply} and {@code flush} throw.
+   *
+   * @throws StoreException when there is no index in {@code path} or it cannot be read
+   */
+  public static LuceneIndex openReadOnly(Path path, LuceneStoreOptions options) {
+    Directory directory = null;
+    Analyzer analyzer = null;
+    SearcherManager searchers = null;
+    try {
+      directory = FSDirectory.open(path);
+      if (!DirectoryReader.indexExists(directory)) {
+        throw new StoreException("no Lucene index at " + path, null);
+      }
+      Map<String, String> userData = SegmentInfos.readLatestCommit(directory).getUserData();
+      Similarity similarity = new BM25Similarity(options.bm25K1(), options.bm25B());
+      analyzer = new EnglishAnalyzer();
+      searchers = new SearcherManager(directory, searcherFactory(similarity));
+      int dimension = indexedDimension(searchers);
+      LuceneIndex index =
+          new LuceneIndex(
+              path,
+              options,
+              directory,
+              analyzer,
+              null,
+              searchers,
+              dimension != 0 ? dimension : options.dimension(),
+              userData);
+      LOG.info("Opened Lucene store {} read-only ({})", path, index.stats());
+      return index;
+    } catch (IOException | RuntimeException e) {
+      IOUtils.closeWhileHandlingException(searchers, analyzer, directory);
+      if (e instanceof StoreException se) {
+        throw se;
+      }
+      throw new StoreException(
+          "cannot open Lucene store at " + path + " read-only: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether this index was opened with {@link #openReadOnly}. */
+  public boolean readOnly() {
+    return writer == null;
+  }
+
   private static SearcherFactory searcherFactory(Similarity similarity) {
     return new SearcherFactory() {
       @Override
@@ -265,6 +322,7 @@ public final class LuceneIndex implements Closeable {
 
   /** See {@code VectorStore.apply}; the write is visible to reads that start after it returns. */
   public ApplyResult apply(DocumentUpdate update) {
+    ensureWritable();
     writeLock.lock();
     try {
       ensureOpen();
@@ -329,6 +387,10 @@ public final class LuceneIndex implements Closeable {
    * states it now shows.
    */
   private void refreshIfBehind() throws IOException {
+    if (writer == null) {
+      searchers.maybeRefreshBlocking(); // read-only: pick up the writer's latest commit
+      return;
+    }
     if (refreshedGeneration >= writeGeneration.get()) {
       return;
     }
@@ -531,6 +593,113 @@ public final class LuceneIndex implements Closeable {
       throw new StoreException(
           "Lucene store " + path + ": cannot read the version of document " + documentId, e);
     }
+  }
+
+  /** See {@code VectorStore.document}. */
+  public Optional<IndexedDocument> document(String documentId) {
+    ensureOpen();
+    try {
+      refreshIfBehind();
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        return Optional.ofNullable(readDocument(searcher, documentId));
+      } finally {
+        searchers.release(searcher);
+      }
+    } catch (IOException | AlreadyClosedException e) {
+      throw new StoreException("Lucene store " + path + ": cannot read document " + documentId, e);
+    }
+  }
+
+  /**
+   * See {@code VectorStore.documents}: walks the terms of the documentId field (UTF-8 byte order)
+   * and reads each id's Lucene documents; ids whose documents are all deleted are skipped.
+   */
+  public List<IndexedDocument> documents(String afterDocumentId, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+    }
+    ensureOpen();
+    try {
+      refreshIfBehind();
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        List<IndexedDocument> page = new ArrayList<>(Math.min(limit, 1024));
+        Terms terms = MultiTerms.getTerms(searcher.getIndexReader(), DOCUMENT_ID);
+        if (terms == null) {
+          return page;
+        }
+        TermsEnum te = terms.iterator();
+        BytesRef term;
+        if (afterDocumentId == null) {
+          term = te.next();
+        } else {
+          TermsEnum.SeekStatus status = te.seekCeil(new BytesRef(afterDocumentId));
+          term =
+              switch (status) {
+                case END -> null;
+                case FOUND -> te.next();
+                case NOT_FOUND -> te.term();
+              };
+        }
+        for (; term != null && page.size() < limit; term = te.next()) {
+          IndexedDocument doc = readDocument(searcher, term.utf8ToString());
+          if (doc != null) {
+            page.add(doc);
+          }
+        }
+        return page;
+      } finally {
+        searchers.release(searcher);
+      }
+    } catch (IOException | AlreadyClosedException e) {
+      throw new StoreException(
+          "Lucene store " + path + ": cannot list documents after " + afterDocumentId, e);
+    }
+  }
+
+  /** The state record and points of one id, or null when no live Lucene document has it. */
+  private static IndexedDocument readDocument(IndexSearcher searcher, String documentId)
+      throws IOException {
+    TermQuery query = new TermQuery(PointSchema.documentTerm(documentId));
+    int count = searcher.count(query);
+    if (count == 0) {
+      return null;
+    }
+    StoredFields stored = searcher.storedFields();
+    Document state = null;
+    List<IndexedDocument.StoredPoint> points = new ArrayList<>(count);
+    for (ScoreDoc hit : searcher.search(query, count).scoreDocs) {
+      Document doc = stored.document(hit.doc);
+      if (doc.get(STATE) != null) {
+        state = doc; // one state record per id: apply replaces all Lucene documents of an id
+        continue;
+      }
+      points.add(
+          new IndexedDocument.StoredPoint(
+              (int) PointSchema.longValue(doc, CHUNK_INDEX, -1),
+              (int) PointSchema.longValue(doc, CHUNK_COUNT, -1),
+              PointSchema.longValue(doc, VERSION, -1),
+              doc.get(CONTENT_HASH),
+              new DocumentAttributes(
+                  doc.get(TITLE),
+                  doc.get(TENANT),
+                  List.of(doc.getValues(ACL)),
+                  PointSchema.metadata(doc))));
+    }
+    points.sort(Comparator.comparingInt(IndexedDocument.StoredPoint::chunkIndex));
+    if (state == null) {
+      return new IndexedDocument(documentId, Status.NO_STATE, -1, 0, null, 0, points);
+    }
+    boolean tombstone = STATE_TOMBSTONE.equals(state.get(STATE));
+    return new IndexedDocument(
+        documentId,
+        tombstone ? Status.TOMBSTONE : Status.LIVE,
+        PointSchema.longValue(state, VERSION, -1),
+        PointSchema.longValue(state, COMMITTED_AT, 0),
+        tombstone ? null : state.get(CONTENT_HASH),
+        tombstone ? 0 : (int) PointSchema.longValue(state, CHUNK_COUNT, 0),
+        points);
   }
 
   private static DocumentState readState(IndexSearcher searcher, String documentId)
@@ -781,6 +950,7 @@ public final class LuceneIndex implements Closeable {
    * user data, so {@link #stats()} keeps them across restarts.
    */
   public void flush() {
+    ensureWritable();
     writeLock.lock();
     try {
       ensureOpen();
@@ -813,7 +983,9 @@ public final class LuceneIndex implements Closeable {
       }
       closed = true;
       try {
-        commit();
+        if (writer != null) {
+          commit();
+        }
       } finally {
         IOUtils.close(searchers, writer, analyzer, directory);
       }
@@ -822,6 +994,12 @@ public final class LuceneIndex implements Closeable {
       throw new StoreException("Lucene store " + path + ": close failed", e);
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  private void ensureWritable() {
+    if (writer == null) {
+      throw new StoreException("Lucene store " + path + " is opened read-only", null);
     }
   }
 

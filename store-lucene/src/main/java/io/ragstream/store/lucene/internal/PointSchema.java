@@ -1,8 +1,11 @@
 package io.ragstream.store.lucene.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.Point;
+import java.util.Map;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -199,6 +202,19 @@ public final class PointSchema {
   private static void addDocumentId(Document doc, String documentId) {
     doc.add(new StringField(DOCUMENT_ID, documentId, Field.Store.YES));
     doc.add(new SortedDocValuesField(DOCUMENT_ID, new BytesRef(documentId)));
+  }
+
+  /** The metadata stored on a point (a JSON object of strings), empty when absent. */
+  static Map<String, String> metadata(Document doc) {
+    String json = doc.get(METADATA);
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      return Json.mapper().readValue(json, new TypeReference<Map<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable metadata on a point: " + e.getMessage(), e);
+    }
   }
 
   /** The numeric value of a stored field, or {@code missing} when the field is absent. */

@@ -1,0 +1,58 @@
+package io.ragstream.cli.reconcile;
+
+import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.embedding.Embedders;
+import io.ragstream.embedding.OnnxEmbedder;
+import io.ragstream.embedding.TokenChunker;
+import io.ragstream.ingest.reconcile.Difference;
+import io.ragstream.ingest.reconcile.PostgresSourceSnapshot;
+import io.ragstream.ingest.reconcile.ReconcileReport;
+import io.ragstream.ingest.reconcile.Reconciler;
+import io.ragstream.ingest.reconcile.RepairSink;
+import io.ragstream.store.lucene.LuceneVectorStore;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One {@link Reconciler} run over a {@code ragstream local} configuration: its PostgreSQL tables
+ * against its Lucene index, opened read-only (so the platform may be running).
+ */
+public final class Reconciliation {
+  private Reconciliation() {}
+
+  /**
+   * The reconcile options of {@code config}: the content hash uses its chunker settings and
+   * embedder id (the embedder is loaded once to read its id).
+   */
+  public static Reconciler.Options options(
+      LocalConfig config, boolean repair, Duration settle, int pageSize) {
+    String chunker =
+        new TokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()).settingsId();
+    try (OnnxEmbedder embedder = Embedders.create(config.embedder(), 1)) {
+      return new Reconciler.Options(chunker, embedder.id(), repair, settle, pageSize, 100_000);
+    }
+  }
+
+  /**
+   * Runs one reconcile.
+   *
+   * @param sink where repairs go (null unless {@code options.repair()})
+   * @param out receives every difference
+   * @param waitForTransactions how long to wait for transactions running at the horizon
+   */
+  public static ReconcileReport run(
+      LocalConfig config,
+      Reconciler.Options options,
+      RepairSink sink,
+      Consumer<Difference> out,
+      Duration waitForTransactions)
+      throws InterruptedException {
+    try (LuceneVectorStore store =
+            LuceneVectorStore.openReadOnly(
+                config.dataDir().resolve("index"), config.storeOptions());
+        PostgresSourceSnapshot snapshot =
+            PostgresSourceSnapshot.open(config.source(), waitForTransactions)) {
+      return new Reconciler(snapshot, config.source().tables(), store, options, sink, out).run();
+    }
+  }
+}
