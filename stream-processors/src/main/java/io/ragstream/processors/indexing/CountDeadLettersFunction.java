@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Passes dead letters through unchanged and counts them in the Flink counter {@value
@@ -24,15 +25,16 @@ public class CountDeadLettersFunction extends RichMapFunction<DeadLetter, DeadLe
       counters = new HashMap<>();
     }
     counters
-        .computeIfAbsent(
-            d.code,
-            code ->
-                getRuntimeContext()
-                    .getMetricGroup()
-                    .addGroup("stage", DeadLetterSerializer.STAGE)
-                    .addGroup("reason", code)
-                    .counter(Topics.DLQ_METRIC))
+        .computeIfAbsent(d.code, code -> counter(getRuntimeContext().getMetricGroup(), code))
         .inc();
     return d;
+  }
+
+  /** The counter of dead letters with reason {@code code} under {@code group}. */
+  static Counter counter(MetricGroup group, String code) {
+    return group
+        .addGroup("stage", DeadLetterSerializer.STAGE)
+        .addGroup("reason", code)
+        .counter(Topics.DLQ_METRIC);
   }
 }
