@@ -21,7 +21,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -99,8 +98,9 @@ class BadDataIT {
     insert("ok", "Bees", "Honeybees communicate the direction of food with a waggle dance.");
     insert("empty", "Empty body", "");
     insert("null", "Null body", null);
-    insert("huge", "Huge", prose(20_000, 1)); // above the 16 KiB cap
-    insert("many", "Many", prose(9_000, 2)); // under the size cap, above 3 chunks of 400 tokens
+    insert("huge", "Huge", PlatformFixture.longText(2_500, 1)); // ~22 KB: above the 16 KiB cap
+    insert(
+        "many", "Many", PlatformFixture.longText(1_200, 2)); // ~10 KB, over 3 chunks of 400 tokens
     insert("shrunk", "Shrunk", "Glaciers carve U-shaped valleys during ice ages.");
     exec(
         "insert into public."
@@ -138,7 +138,7 @@ class BadDataIT {
         .isEqualTo("1714564800000000");
 
     // Grows over the cap: the change is dead-lettered and the old chunks are withdrawn.
-    update("shrunk", "body", prose(20_000, 3));
+    update("shrunk", "body", PlatformFixture.longText(2_500, 3));
     awaitChunks(docs, "shrunk", 0);
 
     assertDeadLetter(id(docs, "huge"), "indexer", "body_too_large");
@@ -151,7 +151,7 @@ class BadDataIT {
   @Test
   @Order(2)
   void anUnchangedToastedBodyIsNotIndexedAsDebeziumsPlaceholder() throws Exception {
-    insert("toast", "Toast", prose(3_000, 4));
+    insert("toast", "Toast", PlatformFixture.longText(350, 4));
     awaitChunks(docs, "toast", n -> n > 0);
     int indexed = chunks(docs, "toast").size();
     update("toast", "title", "Toast renamed");
@@ -370,42 +370,5 @@ class BadDataIT {
 
   private static String str(byte[] b) {
     return b == null ? null : new String(b, StandardCharsets.UTF_8);
-  }
-
-  /** About {@code chars} characters of English-like sentences (distinct words, seeded). */
-  private static String prose(int chars, long seed) {
-    String[] vocab = {
-      "ocean",
-      "current",
-      "salinity",
-      "temperature",
-      "gradient",
-      "plankton",
-      "upwelling",
-      "nutrient",
-      "coastal",
-      "thermocline",
-      "density",
-      "circulation",
-      "wind",
-      "surface",
-      "deep",
-      "glacier",
-      "valley",
-      "sediment",
-      "river",
-      "delta",
-      "estuary",
-      "tide",
-      "marsh",
-      "reef"
-    };
-    Random r = new Random(seed);
-    StringBuilder sb = new StringBuilder();
-    int i = 0;
-    while (sb.length() < chars) {
-      sb.append(vocab[r.nextInt(vocab.length)]).append(++i % 12 == 0 ? ". " : " ");
-    }
-    return sb.toString();
   }
 }

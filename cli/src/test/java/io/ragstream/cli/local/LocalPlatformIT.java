@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -142,7 +141,7 @@ class LocalPlatformIT {
   @Test
   @Order(3)
   void shrinkingUpdateRemovesSurplusChunks() throws Exception {
-    upsert("long-1", "Long", longText(1500, 7));
+    upsert("long-1", "Long", PlatformFixture.longText(1500, 7));
     await().atMost(WAIT).until(() -> chunks("long-1").size() >= 3);
     int before = chunks("long-1").size();
     upsert("long-1", "Long", "Now it is a single short sentence about tides.");
@@ -294,31 +293,5 @@ class LocalPlatformIT {
   private List<ConsumerRecord<byte[], byte[]>> readDlq(int expected) {
     return PlatformFixture.read(
         platform.bootstrapServers(), Topics.DLQ, WAIT, out -> out.size() >= expected);
-  }
-
-  private static String longText(int words, long seed) {
-    String[] vocab = {
-      "ocean",
-      "current",
-      "salinity",
-      "temperature",
-      "gradient",
-      "plankton",
-      "upwelling",
-      "nutrient",
-      "coastal",
-      "thermocline",
-      "density",
-      "circulation",
-      "wind",
-      "surface",
-      "deep"
-    };
-    Random r = new Random(seed);
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < words; i++) {
-      sb.append(vocab[r.nextInt(vocab.length)]).append(i % 17 == 16 ? ". " : " ");
-    }
-    return sb.toString().trim();
   }
 }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -128,5 +129,32 @@ final class PlatformFixture {
               });
     }
     return out;
+  }
+
+  /** {@code words} words of oceanography vocabulary in sentences of 17 words, seeded. */
+  static String longText(int words, long seed) {
+    String[] vocab = {
+      "ocean",
+      "current",
+      "salinity",
+      "temperature",
+      "gradient",
+      "plankton",
+      "upwelling",
+      "nutrient",
+      "coastal",
+      "thermocline",
+      "density",
+      "circulation",
+      "wind",
+      "surface",
+      "deep"
+    };
+    Random r = new Random(seed);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < words; i++) {
+      sb.append(vocab[r.nextInt(vocab.length)]).append(i % 17 == 16 ? ". " : " ");
+    }
+    return sb.toString().trim();
   }
 }

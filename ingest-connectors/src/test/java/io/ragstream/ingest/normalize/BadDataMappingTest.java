@@ -45,9 +45,13 @@ class BadDataMappingTest {
 
   @BeforeEach
   void startDriver() {
+    startDriver(List.of("updated_at"));
+  }
+
+  /** A driver over {@code public.documents} with DESIGN's columns and {@code metadata}. */
+  private void startDriver(List<String> metadata) {
     TableMapping documents =
-        new TableMapping(
-            "public", "documents", "id", "title", "body", "tenant", "acl", List.of("updated_at"));
+        new TableMapping("public", "documents", "id", "title", "body", "tenant", "acl", metadata);
     NormalizerConfig config =
         NormalizerConfig.builder("unused:9092", dataDir, List.of(documents)).build();
     driver =
@@ -182,19 +186,8 @@ class BadDataMappingTest {
 
   @Test
   void structuredMetadataBecomesJsonText() {
-    TableMapping withPoint =
-        new TableMapping(
-            "public", "documents", "id", "title", "body", "tenant", "acl", List.of("pt"));
     driver.close();
-    NormalizerConfig config =
-        NormalizerConfig.builder("unused:9092", dataDir, List.of(withPoint)).build();
-    driver =
-        new TopologyTestDriver(
-            ChangeNormalizer.topology(config), ChangeNormalizer.streamsConfig(config));
-    input = driver.createInputTopic(TOPIC, new ByteArraySerializer(), new ByteArraySerializer());
-    changes =
-        driver.createOutputTopic(
-            Topics.CHANGES, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    startDriver(List.of("pt"));
     ObjectNode after = row("1", "T", "x", "acme", "a");
     after.putObject("pt").put("x", 1.5).put("y", 2.0);
     send(after);
