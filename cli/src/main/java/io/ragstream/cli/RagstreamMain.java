@@ -3,6 +3,7 @@ package io.ragstream.cli;
 import io.ragstream.cli.beir.EvalBeirCommand;
 import io.ragstream.cli.beir.LoadBeirCommand;
 import io.ragstream.cli.bench.BenchCommand;
+import io.ragstream.cli.dlq.DlqCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
 import io.ragstream.cli.reconcile.ReconcileCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       RagstreamMain.Eval.class,
       BenchCommand.class,
       KeysCommand.class,
+      DlqCommand.class,
       ReconcileCommand.class,
       TeardownCommand.class,
       CommandLine.HelpCommand.class

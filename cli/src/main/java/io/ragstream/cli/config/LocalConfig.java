@@ -8,6 +8,7 @@ import io.ragstream.embedding.TokenChunker;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;
 import io.ragstream.ingest.config.TableMapping;
+import io.ragstream.processors.indexing.IndexingLimits;
 import io.ragstream.store.lucene.Bm25Fields;
 import io.ragstream.store.lucene.LuceneStoreOptions;
 import java.nio.file.Path;
@@ -29,6 +30,8 @@ import java.util.Map;
  * @param chunkOverlapTokens tokens shared by consecutive chunks
  * @param checkpointInterval Flink checkpoint interval (offsets committed, index flushed)
  * @param parallelism Flink parallelism and partitions of the local topics
+ * @param limits body-size and chunk-count caps ({@code indexing.max-body-size}, {@code
+ *     indexing.max-chunks}); docs/bad-data.md says what happens above them
  * @param gatewayHost gateway bind address
  * @param gatewayPort gateway port (0 = a free port)
  * @param queryEmbedderThreads ONNX Runtime intra-op threads of the gateway's query embedder; each
@@ -49,6 +52,7 @@ public record LocalConfig(
     int chunkOverlapTokens,
     Duration checkpointInterval,
     int parallelism,
+    IndexingLimits limits,
     String gatewayHost,
     int gatewayPort,
     int queryEmbedderThreads,
@@ -75,6 +79,8 @@ public record LocalConfig(
                   "indexing.chunk.overlap-tokens",
                   "indexing.checkpoint-interval",
                   "indexing.parallelism",
+                  "indexing.max-body-size",
+                  "indexing.max-chunks",
                   "gateway.host",
                   "gateway.port",
                   "gateway.query-embedder-threads",
@@ -147,6 +153,9 @@ public record LocalConfig(
         overlap,
         checkpoint,
         s.integer("indexing.parallelism", 1, 1, 64),
+        new IndexingLimits(
+            s.size("indexing.max-body-size", IndexingLimits.DEFAULT_MAX_BODY_BYTES, 1, 1L << 30),
+            s.integer("indexing.max-chunks", IndexingLimits.DEFAULT_MAX_CHUNKS, 1, 100_000)),
         s.string("gateway.host", "127.0.0.1"),
         s.integer("gateway.port", 8080, 0, 65535),
         s.integer(

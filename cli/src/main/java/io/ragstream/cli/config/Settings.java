@@ -123,6 +123,42 @@ public final class Settings {
   }
 
   /**
+   * A size in bytes: a whole number with an optional unit {@code b}, {@code kb}, {@code mb}, {@code
+   * gb} (binary: 1kb = 1024 bytes; {@code k}, {@code m}, {@code g}, {@code kib}, {@code mib},
+   * {@code gib} too), e.g. {@code 512kb}, {@code 1mb}, {@code 4096}.
+   *
+   * @throws ConfigException naming the key when the value is not a size or outside [min, max]
+   */
+  public long size(String key, long defaultValue, long min, long max) {
+    String v = values.get(key);
+    if (v == null) return defaultValue;
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+)\\s*([kmg]?)(i?b)?")
+            .matcher(v.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw fail(key, v, "is not a size (use e.g. 4096, 512kb, 1mb or 2gb)");
+    }
+    long bytes;
+    try {
+      long n = Long.parseLong(m.group(1));
+      int shift =
+          switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+          };
+      bytes = Math.multiplyExact(n, 1L << shift);
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw fail(key, v, "is too large");
+    }
+    if (bytes < min || bytes > max) {
+      throw fail(key, v, "must be between " + min + " and " + max + " bytes");
+    }
+    return bytes;
+  }
+
+  /**
    * A duration as ISO-8601 ({@code PT5S}) or a number with unit ms, s, m, h ({@code 500ms}, {@code
    * 5s}).
    */

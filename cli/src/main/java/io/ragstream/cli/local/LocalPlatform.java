@@ -123,6 +123,7 @@ public final class LocalPlatform implements AutoCloseable {
             .embedder(Components.embedder(config.embedder()))
             .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
             .parallelism(config.parallelism())
+            .limits(config.limits())
             .build();
     job =
         LocalFlinkRunner.start(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ragstream.core.error.ConfigException;
 import io.ragstream.core.store.Fusion;
+import io.ragstream.processors.indexing.IndexingLimits;
 import io.ragstream.store.lucene.Bm25Fields;
 import io.ragstream.store.lucene.LuceneStoreOptions;
 import java.nio.file.Files;
@@ -113,6 +114,40 @@ class LocalConfigTest {
     assertThatThrownBy(() -> load(null, Map.of(), Map.of("source.slot", "Bad-Slot")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("slot");
+  }
+
+  @Test
+  void indexingCapsHaveDefaultsUnitsAndNamedErrors() throws Exception {
+    LocalConfig defaults = load(null, Map.of(), Map.of());
+    assertThat(defaults.limits()).isEqualTo(IndexingLimits.defaults());
+    assertThat(defaults.limits().maxBodyBytes()).isEqualTo(1 << 20);
+
+    Path file = dir.resolve("caps.yaml");
+    Files.writeString(file, "indexing:\n  max-body-size: 512kb\n  max-chunks: 40\n");
+    LocalConfig c = load(file, Map.of(), Map.of());
+    assertThat(c.limits()).isEqualTo(new IndexingLimits(512 * 1024, 40));
+    assertThat(load(null, Map.of("RAGSTREAM_INDEXING_MAX_BODY_SIZE", "2MiB"), Map.of()).limits())
+        .extracting(IndexingLimits::maxBodyBytes)
+        .isEqualTo(2L << 20);
+    assertThat(load(null, Map.of(), Map.of("indexing.max-body-size", "4096")).limits())
+        .extracting(IndexingLimits::maxBodyBytes)
+        .isEqualTo(4096L);
+
+    assertThatThrownBy(() -> load(file, Map.of(), Map.of("indexing.max-body-size", "big")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.max-body-size")
+        .hasMessageContaining("'big'")
+        .hasMessageContaining("not a size");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("indexing.max-body-size", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.max-body-size");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("indexing.max-body-size", "2gb")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.max-body-size");
+    assertThatThrownBy(() -> load(null, Map.of(), Map.of("indexing.max-chunks", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("indexing.max-chunks")
+        .hasMessageContaining("(from flag)");
   }
 
   @Test

@@ -16,22 +16,16 @@ import io.ragstream.ingest.cdc.PostgresTeardown;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,16 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalPlatformIT {
-  private static final String JDBC =
-      System.getProperty("ragstream.it.jdbcUrl", "jdbc:postgresql://127.0.0.1:5432/postgres");
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir static Path dataDir;
 
-  private final String suffix = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+  private final PlatformFixture fixture = new PlatformFixture("");
+  private final String suffix = fixture.suffix;
   private final String table = "ragstream_it_" + suffix;
-  private final String slot = "ragstream_it_" + suffix;
-  private final String publication = "ragstream_it_pub_" + suffix;
   private LocalConfig config;
   private LocalPlatform platform;
   private Connection db;
@@ -67,7 +58,7 @@ class LocalPlatformIT {
 
   @BeforeAll
   void start() throws Exception {
-    db = DriverManager.getConnection(JDBC, "postgres", "");
+    db = PlatformFixture.connect();
     try (Statement s = db.createStatement()) {
       s.execute(
           "create table public."
@@ -79,17 +70,8 @@ class LocalPlatformIT {
         "snap-1",
         "Snapshot row",
         "Photosynthesis converts light energy into chemical energy in chloroplasts.");
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data-dir", dataDir.toString());
-    flags.put("source.jdbc-url", JDBC);
+    Map<String, String> flags = fixture.settings(dataDir);
     flags.put("source.table", "public." + table);
-    flags.put("source.slot", slot);
-    flags.put("source.publication", publication);
-    flags.put("source.topic-prefix", "it" + suffix);
-    flags.put("gateway.port", "0");
-    flags.put("indexing.checkpoint-interval", "1s");
-    flags.put("source.heartbeat.table", "public.ragstream_it_hb_" + suffix);
-    flags.put("source.heartbeat.interval", "1s");
     flags.put("source.slot-metrics.interval", "500ms");
     config = LocalConfig.from(Settings.load(null, Map.of(), flags, LocalConfig.KEYS));
     platform = LocalPlatform.start(config);
@@ -101,9 +83,7 @@ class LocalPlatformIT {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
     new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
-    try (Statement s = db.createStatement()) {
-      s.execute("drop table if exists public." + table);
-    }
+    fixture.dropAll("public." + table);
     db.close();
   }
 
@@ -115,7 +95,7 @@ class LocalPlatformIT {
         java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(platform.gatewayUrl() + "/metrics"))
             .build();
-    String slotTag = "slot=\"" + slot + "\"";
+    String slotTag = "slot=\"" + fixture.slot + "\"";
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -161,7 +141,7 @@ class LocalPlatformIT {
   @Test
   @Order(3)
   void shrinkingUpdateRemovesSurplusChunks() throws Exception {
-    upsert("long-1", "Long", longText(1500, 7));
+    upsert("long-1", "Long", PlatformFixture.longText(1500, 7));
     await().atMost(WAIT).until(() -> chunks("long-1").size() >= 3);
     int before = chunks("long-1").size();
     upsert("long-1", "Long", "Now it is a single short sentence about tides.");
@@ -195,7 +175,7 @@ class LocalPlatformIT {
   @Test
   @Order(6)
   void malformedRecordsGoToTheDeadLetterTopicAndTheStreamGoesOn() throws Exception {
-    String rawTopic = "it" + suffix + ".public." + table;
+    String rawTopic = fixture.topicPrefix + ".public." + table;
     try (var producer =
         new KafkaProducer<>(
             Map.<String, Object>of(
@@ -271,15 +251,7 @@ class LocalPlatformIT {
 
   /** Every chunk of a document: a dense search over the whole (small) index, filtered by id. */
   private List<SearchHit> chunks(String key) {
-    float[] v = queries.embedQuery("anything");
-    return platform
-        .store()
-        .search(
-            new SearchRequest(
-                "anything", v, SearchRequest.MAX_K, SearchMode.DENSE, SearchFilter.NONE, false))
-        .stream()
-        .filter(h -> h.documentId().equals(id(key)))
-        .toList();
+    return PlatformFixture.chunks(platform.store(), queries, id(key));
   }
 
   private Map<String, Integer> chunkCounts() {
@@ -319,53 +291,7 @@ class LocalPlatformIT {
   }
 
   private List<ConsumerRecord<byte[], byte[]>> readDlq(int expected) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                platform.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "it-dlq-" + suffix,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.DLQ));
-      await()
-          .atMost(WAIT)
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= expected;
-              });
-    }
-    return out;
-  }
-
-  private static String longText(int words, long seed) {
-    String[] vocab = {
-      "ocean",
-      "current",
-      "salinity",
-      "temperature",
-      "gradient",
-      "plankton",
-      "upwelling",
-      "nutrient",
-      "coastal",
-      "thermocline",
-      "density",
-      "circulation",
-      "wind",
-      "surface",
-      "deep"
-    };
-    Random r = new Random(seed);
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < words; i++) {
-      sb.append(vocab[r.nextInt(vocab.length)]).append(i % 17 == 16 ? ". " : " ");
-    }
-    return sb.toString().trim();
+    return PlatformFixture.read(
+        platform.bootstrapServers(), Topics.DLQ, WAIT, out -> out.size() >= expected);
   }
 }

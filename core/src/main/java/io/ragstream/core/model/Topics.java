@@ -32,4 +32,22 @@ public final class Topics {
 
   /** DLQ header: the stage that failed ({@code normalizer}, {@code indexer}). */
   public static final String DLQ_HEADER_STAGE = "ragstream.error.stage";
+
+  /** DLQ header: the machine-readable reason code ({@link DeadLetterReason#code()}). */
+  public static final String DLQ_HEADER_CODE = "ragstream.error.code";
+
+  /** DLQ header: when the record was dead-lettered, epoch ms as decimal text. */
+  public static final String DLQ_HEADER_TIME = "ragstream.error.time";
+
+  /** Prefix of every DLQ error header; {@code dlq replay} strips these before re-publishing. */
+  public static final String DLQ_HEADER_PREFIX = "ragstream.error.";
+
+  /**
+   * Header set by {@code dlq replay} on a re-published record: the DLQ position it came from,
+   * {@code partition@offset}.
+   */
+  public static final String REPLAYED_FROM_HEADER = "ragstream.replayed-from";
+
+  /** Name of the dead-letter counter in every stage ({@code stage} and {@code reason} labels). */
+  public static final String DLQ_METRIC = "ragstream_dlq_records_total";
 }

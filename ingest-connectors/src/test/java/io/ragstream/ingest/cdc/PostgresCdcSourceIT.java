@@ -10,6 +10,7 @@ import io.ragstream.core.error.RagstreamException;
 import io.ragstream.core.error.RetriableException;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DocumentChange;
+import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;
 import io.ragstream.ingest.config.TableMapping;
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@link PostgresCdcSource} against the PostgreSQL server on the machine ({@code
@@ -287,6 +290,60 @@ class PostgresCdcSourceIT {
       rs.next();
       assertThat(rs.getInt(1)).as("no slot created for a refused table").isZero();
     }
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+    "body, bytea, body-column, convert_from(body, 'UTF8')",
+    "title, point, title-column, a number, an array or a structure",
+    "tenant, 'integer[]', tenant-column, a number, an array or a structure",
+    "body, timestamp, body-column, a number, an array or a structure",
+  })
+  void refusesMappedTextColumnsOfTypesThatAreNotText(
+      String column, String type, String mappingKey, String hint) throws Exception {
+    createDocumentsTable();
+    sql(
+        "ALTER TABLE public."
+            + table
+            + " ALTER COLUMN "
+            + column
+            + " TYPE "
+            + type
+            + " USING NULL");
+    PostgresCdcSource source = new PostgresCdcSource(config, sink);
+    sources.add(source);
+
+    assertThatThrownBy(source::start)
+        .isInstanceOf(CdcSetupException.class)
+        .hasMessageContaining("mapped column '" + column + "' (" + mappingKey)
+        .hasMessageContaining("has type " + type)
+        .hasMessageContaining(hint);
+  }
+
+  @Test
+  void refusesAnAclColumnThatIsNotATextArray() throws Exception {
+    createDocumentsTable();
+    sql("ALTER TABLE public." + table + " ALTER COLUMN acl TYPE text USING NULL");
+
+    assertThatThrownBy(new PostgresCatalog(config)::validate)
+        .isInstanceOf(CdcSetupException.class)
+        .hasMessageContaining("acl-column")
+        .hasMessageContaining("must be an array of a text type");
+  }
+
+  @Test
+  void acceptsJsonXmlUuidEnumAndNumericColumnsAsText() throws Exception {
+    String mood = "mood_" + suffix;
+    sql("CREATE TYPE " + mood + " AS ENUM ('happy', 'sad')");
+    closeables.add(() -> sql("DROP TYPE IF EXISTS " + mood + " CASCADE"));
+    sql(
+        "CREATE TABLE public."
+            + table
+            + " (id uuid PRIMARY KEY, title "
+            + mood
+            + ", body jsonb, tenant numeric(10,2), acl varchar(20)[], updated_at timestamptz)");
+
+    new PostgresCatalog(config).validate(); // does not throw
   }
 
   private PostgresCdcSource start() {

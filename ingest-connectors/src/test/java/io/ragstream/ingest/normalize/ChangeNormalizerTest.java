@@ -225,6 +225,7 @@ class ChangeNormalizerTest {
     assertThat(header(dead, Topics.DLQ_HEADER_PARTITION)).isEqualTo("0");
     assertThat(header(dead, Topics.DLQ_HEADER_OFFSET)).isEqualTo("0");
     assertThat(header(dead, Topics.DLQ_HEADER_STAGE)).isEqualTo("normalizer");
+    assertThat(header(dead, Topics.DLQ_HEADER_CODE)).isEqualTo("malformed_record");
     assertThat(header(dead, "trace-id")).isEqualTo("abc");
 
     assertThat(change(changes.readRecord()).documentId()).isEqualTo(DOC_42);
@@ -234,8 +235,10 @@ class ChangeNormalizerTest {
   void sendsUnknownTableToDlq() {
     send(key("1"), envelope("c", null, row("1", "T", "B", "acme"), 1, "public", "other"));
 
-    assertThat(header(dlq.readRecord(), Topics.DLQ_HEADER_REASON))
+    TestRecord<byte[], byte[]> dead = dlq.readRecord();
+    assertThat(header(dead, Topics.DLQ_HEADER_REASON))
         .contains("no table mapping for public.other");
+    assertThat(header(dead, Topics.DLQ_HEADER_CODE)).isEqualTo("unknown_table");
     assertThat(changes.isEmpty()).isTrue();
   }
 

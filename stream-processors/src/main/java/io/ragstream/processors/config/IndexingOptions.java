@@ -1,9 +1,12 @@
 package io.ragstream.processors.config;
 
 import io.ragstream.core.model.Topics;
+import io.ragstream.processors.indexing.IndexingLimits;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 
 /** Typed options of {@link io.ragstream.processors.indexing.DocumentIndexingJob}. */
 public final class IndexingOptions {
@@ -56,6 +59,39 @@ public final class IndexingOptions {
           .intType()
           .defaultValue(40)
           .withDescription("Tokens shared by consecutive chunks.");
+
+  public static final ConfigOption<MemorySize> MAX_BODY_SIZE =
+      ConfigOptions.key("ragstream.indexing.max-body-size")
+          .memoryType()
+          .defaultValue(new MemorySize(IndexingLimits.DEFAULT_MAX_BODY_BYTES))
+          .withDescription(
+              "Largest body (UTF-8) that is indexed; a larger one goes to the DLQ as"
+                  + " body_too_large and the document's earlier version is withdrawn.");
+
+  public static final ConfigOption<Integer> MAX_CHUNKS =
+      ConfigOptions.key("ragstream.indexing.max-chunks")
+          .intType()
+          .defaultValue(IndexingLimits.DEFAULT_MAX_CHUNKS)
+          .withDescription(
+              "Most chunks per document; more go to the DLQ as too_many_chunks and the"
+                  + " document's earlier version is withdrawn.");
+
+  /**
+   * The caps of {@code conf}.
+   *
+   * @throws IllegalArgumentException naming the option whose value is out of range
+   */
+  public static IndexingLimits limits(Configuration conf) {
+    long bytes = conf.get(MAX_BODY_SIZE).getBytes();
+    int chunks = conf.get(MAX_CHUNKS);
+    if (bytes < 1) {
+      throw new IllegalArgumentException(MAX_BODY_SIZE.key() + " must be at least 1 byte");
+    }
+    if (chunks < 1) {
+      throw new IllegalArgumentException(MAX_CHUNKS.key() + " must be at least 1, was " + chunks);
+    }
+    return new IndexingLimits(bytes, chunks);
+  }
 
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
       ConfigOptions.key("ragstream.indexing.checkpoint-interval")

@@ -42,6 +42,7 @@ public final class DocumentIndexingJob {
   private final ComponentFactory<Embedder> embedderFactory;
   private final ComponentFactory<Chunker> chunkerFactory;
   private final int parallelism;
+  private final IndexingLimits limits;
 
   private DocumentIndexingJob(Builder b) {
     this.source = b.source;
@@ -50,6 +51,7 @@ public final class DocumentIndexingJob {
     this.embedderFactory = b.embedderFactory;
     this.chunkerFactory = b.chunkerFactory;
     this.parallelism = b.parallelism;
+    this.limits = b.limits;
   }
 
   /**
@@ -95,6 +97,7 @@ public final class DocumentIndexingJob {
             Components.tokenChunker(
                 conf.get(IndexingOptions.CHUNK_MAX_TOKENS),
                 conf.get(IndexingOptions.CHUNK_OVERLAP_TOKENS)))
+        .limits(IndexingOptions.limits(conf))
         .build();
   }
 
@@ -126,7 +129,7 @@ public final class DocumentIndexingJob {
         parsed
             .keyBy(r -> r.documentId)
             .process(
-                new IndexingFunction(embedderFactory, chunkerFactory),
+                new IndexingFunction(embedderFactory, chunkerFactory, limits),
                 TypeInformation.of(IndexOp.class))
             .uid("chunk-embed")
             .name("guard, chunk, embed")
@@ -139,6 +142,10 @@ public final class DocumentIndexingJob {
     parsed
         .getSideOutput(ParseChangeFunction.DEAD_LETTERS)
         .union(indexed.getSideOutput(ParseChangeFunction.DEAD_LETTERS))
+        .map(new CountDeadLettersFunction())
+        .uid("dlq-count")
+        .name("count dead letters")
+        .setParallelism(1)
         .sinkTo(deadLetterSink)
         .uid("dlq-sink")
         .name("ragstream.dlq")
@@ -180,8 +187,15 @@ public final class DocumentIndexingJob {
     private ComponentFactory<Embedder> embedderFactory;
     private ComponentFactory<Chunker> chunkerFactory;
     private int parallelism = 1;
+    private IndexingLimits limits = IndexingLimits.defaults();
 
     private Builder() {}
+
+    /** Body-size and chunk-count caps (default {@link IndexingLimits#defaults()}). */
+    public Builder limits(IndexingLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
 
     public Builder source(Source<ChangeRecord, ?, ?> source) {
       this.source = source;

@@ -2,6 +2,7 @@ package io.ragstream.processors.indexing;
 
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.Chunk;
+import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.PointId;
 import io.ragstream.core.port.Chunker;
@@ -44,6 +45,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A change that fails (embedding error, invalid content) goes to {@link
  * ParseChangeFunction#DEAD_LETTERS} and the stream goes on.
+ *
+ * <p>Caps ({@link IndexingLimits}): an UPSERT whose body is larger than {@code maxBodyBytes}
+ * (UTF-8) or gives more than {@code maxChunks} chunks goes to the dead letters ({@code
+ * body_too_large}, {@code too_many_chunks}) and <em>withdraws</em> the document: a {@link
+ * DocumentUpdate.Delete} at version {@code v - 1} (just below the rejected change) removes the
+ * earlier version's chunks, so no stale text stays searchable, while a replay of the rejected
+ * change (version {@code v}) after the cap was raised is still newer and gets indexed. Only when no
+ * version lies between the last one seen and {@code v} (never the case for PostgreSQL LSNs) is the
+ * tombstone at {@code v} itself.
+ *
+ * <p>An empty, blank or NULL body is deliberate, not an error: the document is indexed with no
+ * chunks (its version and attributes are kept, earlier chunks removed), so it is not searchable.
  */
 public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord, IndexOp> {
   private static final long serialVersionUID = 1L;
@@ -51,6 +64,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
 
   private final ComponentFactory<Embedder> embedderFactory;
   private final ComponentFactory<Chunker> chunkerFactory;
+  private final IndexingLimits limits;
 
   private transient Embedder embedder;
   private transient Chunker chunker;
@@ -59,10 +73,19 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
   private transient Counter reembedSkipped;
   private transient Counter chunksEmbedded;
 
+  /** A function with the default {@link IndexingLimits}. */
   public IndexingFunction(
       ComponentFactory<Embedder> embedderFactory, ComponentFactory<Chunker> chunkerFactory) {
+    this(embedderFactory, chunkerFactory, IndexingLimits.defaults());
+  }
+
+  public IndexingFunction(
+      ComponentFactory<Embedder> embedderFactory,
+      ComponentFactory<Chunker> chunkerFactory,
+      IndexingLimits limits) {
     this.embedderFactory = embedderFactory;
     this.chunkerFactory = chunkerFactory;
+    this.limits = java.util.Objects.requireNonNull(limits, "limits");
   }
 
   @Override
@@ -90,7 +113,9 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     try {
       change = Json.readChange(record.value);
     } catch (IllegalArgumentException e) {
-      ctx.output(ParseChangeFunction.DEAD_LETTERS, DeadLetter.of(record, e));
+      ctx.output(
+          ParseChangeFunction.DEAD_LETTERS,
+          DeadLetter.of(record, DeadLetterReason.MALFORMED_RECORD, e));
       return;
     }
     DocState current = state.value();
@@ -115,6 +140,26 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       state.update(next);
       return;
     }
+    long bodyBytes = utf8Length(change.indexedBody());
+    if (bodyBytes > limits.maxBodyBytes()) {
+      withdraw(
+          record,
+          change,
+          current,
+          DeadLetterReason.BODY_TOO_LARGE,
+          "body of "
+              + change.documentId()
+              + " v"
+              + change.version()
+              + " is "
+              + bodyBytes
+              + " bytes, above indexing.max-body-size ("
+              + limits.maxBodyBytes()
+              + " bytes); its earlier version was withdrawn from the index",
+          ctx,
+          out);
+      return;
+    }
     DocumentAttributes attributes =
         new DocumentAttributes(change.title(), change.tenant(), change.acl(), change.metadata());
     String contentHash = contentHash(change);
@@ -130,11 +175,33 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       state.update(next);
       return;
     }
+    List<Chunk> chunks = chunker.chunk(change.indexedBody());
+    if (chunks.size() > limits.maxChunks()) {
+      withdraw(
+          record,
+          change,
+          current,
+          DeadLetterReason.TOO_MANY_CHUNKS,
+          "body of "
+              + change.documentId()
+              + " v"
+              + change.version()
+              + " gives "
+              + chunks.size()
+              + " chunks, above indexing.max-chunks ("
+              + limits.maxChunks()
+              + "); its earlier version was withdrawn from the index",
+          ctx,
+          out);
+      return;
+    }
     List<Point> points;
     try {
-      points = embed(change);
+      points = embed(change, chunks);
     } catch (RuntimeException e) {
-      ctx.output(ParseChangeFunction.DEAD_LETTERS, DeadLetter.of(record, e));
+      ctx.output(
+          ParseChangeFunction.DEAD_LETTERS,
+          DeadLetter.of(record, DeadLetterReason.EMBEDDING_FAILED, e));
       return;
     }
     next.chunkCount = points.size();
@@ -151,8 +218,58 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     state.update(next);
   }
 
-  private List<Point> embed(DocumentChange change) {
-    List<Chunk> chunks = chunker.chunk(change.indexedBody());
+  /**
+   * Sends {@code record} to the dead letters as {@code code} and removes the document's earlier
+   * version from the index with a tombstone just below the rejected version (see the class doc).
+   */
+  private void withdraw(
+      ChangeRecord record,
+      DocumentChange change,
+      DocState current,
+      DeadLetterReason code,
+      String reason,
+      Context ctx,
+      Collector<IndexOp> out)
+      throws java.io.IOException {
+    ctx.output(
+        ParseChangeFunction.DEAD_LETTERS,
+        DeadLetter.of(record, code, reason, IllegalArgumentException.class.getName()));
+    LOG.warn("{}", reason);
+    if (current != null && current.deleted) {
+      return; // nothing indexed to withdraw; keep the tombstone's version so a replay still passes
+    }
+    long below = change.version() - 1;
+    long tombstone =
+        below >= 0 && (current == null || below > current.version) ? below : change.version();
+    out.collect(
+        new IndexOp(
+            new DocumentUpdate.Delete(change.documentId(), tombstone, change.committedAt()),
+            change.capturedAt()));
+    DocState next = new DocState();
+    next.version = tombstone;
+    next.deleted = true;
+    state.update(next);
+  }
+
+  private static long utf8Length(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        n += 1;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(ch) && i + 1 < s.length()) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  private List<Point> embed(DocumentChange change, List<Chunk> chunks) {
     if (chunks.isEmpty()) {
       return List.of();
     }

@@ -1,6 +1,7 @@
 package io.ragstream.processors.indexing;
 
 import io.ragstream.core.json.Json;
+import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
 import io.ragstream.processors.indexing.internal.ChangeRecord;
 import io.ragstream.processors.indexing.internal.DeadLetter;
@@ -21,19 +22,31 @@ public class ParseChangeFunction extends ProcessFunction<ChangeRecord, ChangeRec
 
   @Override
   public void processElement(ChangeRecord record, Context ctx, Collector<ChangeRecord> out) {
+    DocumentChange change;
     try {
       if (record.value == null) {
         throw new IllegalArgumentException("record has no value");
       }
-      DocumentChange change = Json.readChange(record.value);
-      if (record.key != null && !record.key.equals(change.documentId())) {
-        throw new IllegalArgumentException(
-            "Kafka key '" + record.key + "' differs from documentId '" + change.documentId() + "'");
-      }
-      record.documentId = change.documentId();
-      out.collect(record);
+      change = Json.readChange(record.value);
     } catch (RuntimeException e) {
-      ctx.output(DEAD_LETTERS, DeadLetter.of(record, e));
+      ctx.output(DEAD_LETTERS, DeadLetter.of(record, DeadLetterReason.MALFORMED_RECORD, e));
+      return;
     }
+    if (record.key != null && !record.key.equals(change.documentId())) {
+      ctx.output(
+          DEAD_LETTERS,
+          DeadLetter.of(
+              record,
+              DeadLetterReason.KEY_MISMATCH,
+              "Kafka key '"
+                  + record.key
+                  + "' differs from documentId '"
+                  + change.documentId()
+                  + "'",
+              IllegalArgumentException.class.getName()));
+      return;
+    }
+    record.documentId = change.documentId();
+    out.collect(record);
   }
 }

@@ -14,9 +14,10 @@ import io.ragstream.processors.indexing.internal.IndexOp;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,13 +35,22 @@ class IndexingFunctionTest {
 
   @BeforeEach
   void open() throws Exception {
+    harness = harness(IndexingLimits.defaults(), null);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, ChangeRecord, IndexOp> harness(
+      IndexingLimits limits, OperatorSubtaskState restored) throws Exception {
     IndexingFunction function =
         new IndexingFunction(
-            Components.embedder("bge-small-en-v1.5-q"), Components.tokenChunker(32, 4));
-    harness =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-            function, r -> r.documentId, Types.STRING);
-    harness.open();
+            Components.embedder("bge-small-en-v1.5-q"), Components.tokenChunker(32, 4), limits);
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(function), (ChangeRecord r) -> r.documentId, Types.STRING);
+    if (restored != null) {
+      h.initializeState(restored);
+    }
+    h.open();
+    return h;
   }
 
   @AfterEach
@@ -113,6 +123,76 @@ class IndexingFunctionTest {
   }
 
   @Test
+  void nullBodyGivesAnUpsertWithoutPointsThatRemovesEarlierChunks() throws Exception {
+    process(upsert(10, "T", "Glaciers carve valleys in the Alps.", "t", List.of("a")));
+    List<DocumentUpdate> out = process(upsert(11, "T", null, "t", List.of("a")));
+    assertThat(out)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            DocumentUpdate.Upsert.class,
+            u -> {
+              assertThat(u.points()).isEmpty();
+              assertThat(u.version()).isEqualTo(11);
+            });
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void bodyAboveTheSizeCapIsDeadLetteredWithdrawnAndIndexedWhenReplayedUnderAHigherCap()
+      throws Exception {
+    harness.close();
+    harness = harness(new IndexingLimits(100, 1000), null);
+    process(upsert(10, "T", "A short first version about glaciers.", "t", List.of("a")));
+    DocumentChange big =
+        upsert(20, "T", "Ocean currents move heat. ".repeat(10), "t", List.of("a"));
+
+    assertThat(process(big))
+        .as("the earlier version is withdrawn just below the rejected one")
+        .singleElement()
+        .isEqualTo(new DocumentUpdate.Delete(ID, 19, 1L));
+    assertThat(deadLetters())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.code).isEqualTo("body_too_large");
+              assertThat(d.reason)
+                  .contains("260 bytes")
+                  .contains("indexing.max-body-size (100 bytes)");
+            });
+    assertThat(process(big)).as("a replay under the same cap withdraws nothing more").isEmpty();
+    assertThat(deadLetters()).hasSize(2);
+
+    OperatorSubtaskState state = harness.snapshot(1, 1);
+    harness.close();
+    harness = harness(IndexingLimits.defaults(), state);
+    assertThat(process(big))
+        .as("replayed after the cap was raised: newer than the withdrawal, so indexed")
+        .singleElement()
+        .isInstanceOfSatisfying(
+            DocumentUpdate.Upsert.class, u -> assertThat(u.points()).isNotEmpty());
+  }
+
+  @Test
+  void bodyAboveTheChunkCapIsDeadLetteredAndWithdrawn() throws Exception {
+    harness.close();
+    harness = harness(new IndexingLimits(1 << 20, 2), null);
+    process(upsert(10, "T", "Short.", "t", List.of("a")));
+    List<DocumentUpdate> out =
+        process(
+            upsert(
+                30, "T", "Ocean currents move heat to the poles. ".repeat(20), "t", List.of("a")));
+    assertThat(out).singleElement().isEqualTo(new DocumentUpdate.Delete(ID, 29, 1L));
+    assertThat(deadLetters())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.code).isEqualTo("too_many_chunks");
+              assertThat(d.reason).contains("indexing.max-chunks (2)");
+              assertThat(d.topic).isEqualTo("ragstream.changes");
+            });
+  }
+
+  @Test
   void malformedChangeGoesToTheDeadLetterOutput() throws Exception {
     ChangeRecord bad =
         new ChangeRecord(
@@ -125,6 +205,12 @@ class IndexingFunctionTest {
     DeadLetter d = dead.peek().getValue();
     assertThat(d.offset).isEqualTo(7);
     assertThat(d.reason).contains("malformed DocumentChange");
+    assertThat(d.code).isEqualTo("malformed_record");
+  }
+
+  private List<DeadLetter> deadLetters() {
+    var dead = harness.getSideOutput(ParseChangeFunction.DEAD_LETTERS);
+    return dead == null ? List.of() : dead.stream().map(StreamRecord::getValue).toList();
   }
 
   private List<DocumentUpdate> process(DocumentChange change) throws Exception {

@@ -12,8 +12,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -26,6 +27,15 @@ import org.slf4j.LoggerFactory;
 public final class PostgresCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCatalog.class);
 
+  /**
+   * Types (besides the string, numeric, boolean, enum and network categories) that a title, body or
+   * tenant column may have: Debezium sends them as text. Others are refused at start: {@code bytea}
+   * (sent as base64), arrays, geometric types, and date/time types other than these two (sent as
+   * epoch numbers).
+   */
+  public static final Set<String> TEXT_TYPES =
+      Set.of("json", "jsonb", "xml", "uuid", "timestamp with time zone", "time with time zone");
+
   private final PostgresSourceConfig config;
 
   public PostgresCatalog(PostgresSourceConfig config) {
@@ -34,8 +44,9 @@ public final class PostgresCatalog {
 
   /**
    * Checks {@code wal_level = logical} and, per mapped table: it exists, it has a primary key, the
-   * primary key is exactly the mapping's id column, its replica identity carries that key, and
-   * every mapped column exists.
+   * primary key is exactly the mapping's id column, its replica identity carries that key, every
+   * mapped column exists, the title, body and tenant columns have a type whose Debezium value is
+   * meaningful text ({@link #TEXT_TYPES}) and the ACL column is an array of a text type.
    *
    * @throws CdcSetupException naming the table and what to change
    * @throws RetriableException when the database cannot be reached
@@ -172,18 +183,23 @@ public final class PostgresCatalog {
         replicaIdentity = rs.getString(2).charAt(0);
       }
     }
-    Set<String> columns = new LinkedHashSet<>();
+    Map<String, ColumnType> types = new LinkedHashMap<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT attname FROM pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT"
-                + " attisdropped ORDER BY attnum")) {
+            "SELECT a.attname, format_type(a.atttypid, NULL), t.typcategory,"
+                + " coalesce(e.typcategory, '') FROM pg_attribute a JOIN pg_type t ON t.oid ="
+                + " a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'"
+                + " WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY"
+                + " a.attnum")) {
       ps.setLong(1, oid);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          columns.add(rs.getString(1));
+          types.put(
+              rs.getString(1), new ColumnType(rs.getString(2), rs.getString(3), rs.getString(4)));
         }
       }
     }
+    Set<String> columns = types.keySet();
     List<String> primaryKey = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -240,6 +256,66 @@ public final class PostgresCatalog {
                 + String.join(", ", columns)
                 + ")");
       }
+    }
+    if (replicaIdentity == 'd') {
+      LOG.warn(
+          "Table {} has REPLICA IDENTITY DEFAULT: an UPDATE that leaves a large (TOASTed) title or"
+              + " body unchanged arrives without it and goes to the DLQ as value_unavailable."
+              + " Run ALTER TABLE {} REPLICA IDENTITY FULL (docs/bad-data.md)",
+          name,
+          name);
+    }
+    checkTextType(t, "title-column", t.titleColumn(), types);
+    checkTextType(t, "body-column", t.bodyColumn(), types);
+    checkTextType(t, "tenant-column", t.tenantColumn(), types);
+    if (t.aclColumn() != null) {
+      ColumnType acl = types.get(t.aclColumn());
+      if (!acl.category().equals("A") || !acl.elementCategory().equals("S")) {
+        throw new CdcSetupException(
+            "mapped column '"
+                + t.aclColumn()
+                + "' (acl-column of table "
+                + name
+                + ") has type "
+                + acl.name()
+                + "; the ACL column must be an array of a text type (text[] or varchar[])");
+      }
+    }
+  }
+
+  /** The type of one column: its name, pg_type.typcategory, and the element's for an array. */
+  private record ColumnType(String name, String category, String elementCategory) {}
+
+  private static void checkTextType(
+      TableMapping t, String mappingKey, String column, Map<String, ColumnType> types) {
+    if (column == null) {
+      return;
+    }
+    ColumnType type = types.get(column);
+    // pg_type.typcategory: S string, N numeric, B boolean, E enum, I network address.
+    boolean ok = "SNBEI".contains(type.category()) || TEXT_TYPES.contains(type.name());
+    if (!ok) {
+      throw new CdcSetupException(
+          "mapped column '"
+              + column
+              + "' ("
+              + mappingKey
+              + " of table "
+              + t.qualifiedName()
+              + ") has type "
+              + type.name()
+              + ", which ragstream cannot index as text (Debezium sends "
+              + (type.name().equals("bytea")
+                  ? "it as base64; store UTF-8 text in a text column, e.g. ALTER TABLE "
+                      + t.qualifiedName()
+                      + " ALTER COLUMN "
+                      + column
+                      + " TYPE text USING convert_from("
+                      + column
+                      + ", 'UTF8'), which also rejects invalid UTF-8"
+                  : "it as a number, an array or a structure")
+              + "). Map a column of a text type, json, jsonb, xml, uuid, an enum, a number,"
+              + " boolean or timestamptz, or list it under metadata-columns instead");
     }
   }
 

@@ -3,6 +3,7 @@ package io.ragstream.ingest.normalize.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.core.json.Json;
+import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.SourceInfo;
 import io.ragstream.ingest.config.TableMapping;
@@ -44,12 +45,26 @@ import java.util.Map;
  * JSON array of strings; NULL gives an empty list, NULL elements are dropped). Title, body and
  * tenant are strings (numbers and booleans are rendered as text). Metadata columns are rendered as
  * text, non-scalar values as JSON text; NULLs are left out.
+ *
+ * <p>Bad data (docs/bad-data.md): a mapped id, title, body, tenant or ACL column that is absent
+ * from the row (dropped or renamed in the source) is rejected as {@link
+ * DeadLetterReason#COLUMN_MISSING} naming the column and its mapping key, never read as NULL; a
+ * metadata column that is absent is left out like a NULL. A title, body or tenant holding an array
+ * or a struct (geometric types, arrays) is rejected as {@link DeadLetterReason#UNSUPPORTED_TYPE};
+ * one holding Debezium's unavailable-value placeholder (an unchanged TOASTed value under REPLICA
+ * IDENTITY DEFAULT) as {@link DeadLetterReason#VALUE_UNAVAILABLE}.
  */
 public final class DebeziumChangeMapper {
   /** Prefix of PostgreSQL document ids. */
   public static final String ID_PREFIX = "pg:";
 
   private static final String DEFAULT_CONNECTOR = "postgresql";
+
+  /**
+   * Debezium's {@code unavailable.value.placeholder} default: the value of a TOASTed column that an
+   * UPDATE did not change, under REPLICA IDENTITY DEFAULT.
+   */
+  static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
   private final Map<String, TableMapping> byTopic = new HashMap<>();
   private final Map<String, TableMapping> byTable = new HashMap<>();
@@ -88,7 +103,8 @@ public final class DebeziumChangeMapper {
   private MappingOutcome tombstone(String topic, byte[] key) {
     TableMapping table = byTopic.get(topic);
     if (table == null) {
-      throw new NormalizationException("no table mapping for topic " + topic + " (tombstone)");
+      throw new NormalizationException(
+          DeadLetterReason.UNKNOWN_TABLE, "no table mapping for topic " + topic + " (tombstone)");
     }
     if (key == null) {
       throw new NormalizationException("tombstone without key on topic " + topic);
@@ -117,6 +133,7 @@ public final class DebeziumChangeMapper {
     TableMapping table = byTable.get(qualified);
     if (table == null) {
       throw new NormalizationException(
+          DeadLetterReason.UNKNOWN_TABLE,
           "no table mapping for " + qualified + " (topic " + topic + ")");
     }
     String op = text(envelope, "op");
@@ -125,6 +142,7 @@ public final class DebeziumChangeMapper {
     }
     if (op.equals("t")) {
       throw new NormalizationException(
+          DeadLetterReason.UNSUPPORTED_OPERATION,
           "truncate is not supported: TRUNCATE of "
               + qualified
               + " names no rows, so its"
@@ -155,10 +173,10 @@ public final class DebeziumChangeMapper {
                 version,
                 committedAt,
                 capturedAt,
-                scalar(after, table.titleColumn()),
-                scalar(after, table.bodyColumn()),
-                scalar(after, table.tenantColumn()),
-                acl(after, table.aclColumn()),
+                mappedText(after, table, "title-column", table.titleColumn()),
+                mappedText(after, table, "body-column", table.bodyColumn()),
+                mappedText(after, table, "tenant-column", table.tenantColumn()),
+                acl(after, requirePresent(after, table, "acl-column", table.aclColumn())),
                 metadata(after, table.metadataColumns()),
                 sourceInfo));
       }
@@ -177,7 +195,9 @@ public final class DebeziumChangeMapper {
             DocumentChange.delete(
                 documentId(table, id), version, committedAt, capturedAt, sourceInfo));
       }
-      default -> throw new NormalizationException("unknown Debezium op '" + op + "'");
+      default ->
+          throw new NormalizationException(
+              DeadLetterReason.UNSUPPORTED_OPERATION, "unknown Debezium op '" + op + "'");
     };
   }
 
@@ -188,7 +208,9 @@ public final class DebeziumChangeMapper {
       node = Json.mapper().readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new NormalizationException(
-          "malformed JSON in record " + what + ": " + e.getOriginalMessage(), e);
+          DeadLetterReason.MALFORMED_RECORD,
+          "malformed JSON in record " + what + ": " + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new NormalizationException("unreadable record " + what + ": " + e.getMessage(), e);
     }
@@ -208,7 +230,8 @@ public final class DebeziumChangeMapper {
     }
     JsonNode v = row.get(column);
     if (v == null || v.isNull()) {
-      throw new NormalizationException("missing id column '" + column + "' in " + where);
+      throw new NormalizationException(
+          DeadLetterReason.MISSING_ID, "missing id column '" + column + "' in " + where);
     }
     if (!v.isValueNode()) {
       throw new NormalizationException(
@@ -216,7 +239,8 @@ public final class DebeziumChangeMapper {
     }
     String id = v.asText();
     if (id.isBlank()) {
-      throw new NormalizationException("id column '" + column + "' in " + where + " is blank");
+      throw new NormalizationException(
+          DeadLetterReason.MISSING_ID, "id column '" + column + "' in " + where + " is blank");
     }
     return id;
   }
@@ -224,7 +248,8 @@ public final class DebeziumChangeMapper {
   private static long lsn(JsonNode source) {
     JsonNode lsn = source.get("lsn");
     if (lsn == null || lsn.isNull()) {
-      throw new NormalizationException("missing source.lsn: no version for the change");
+      throw new NormalizationException(
+          DeadLetterReason.MISSING_VERSION, "missing source.lsn: no version for the change");
     }
     if (!lsn.isIntegralNumber() || !lsn.canConvertToLong() || lsn.asLong() < 0) {
       throw new NormalizationException(
@@ -254,6 +279,75 @@ public final class DebeziumChangeMapper {
     return v == null || v.isNull() ? null : v.asText();
   }
 
+  /**
+   * {@code column} (mapped under {@code mappingKey}, e.g. {@code body-column}) as text: rejected
+   * when the row lacks it ({@link DeadLetterReason#COLUMN_MISSING}), holds an array or struct
+   * ({@link DeadLetterReason#UNSUPPORTED_TYPE}) or Debezium's unavailable-value placeholder ({@link
+   * DeadLetterReason#VALUE_UNAVAILABLE}); null when unmapped or NULL.
+   */
+  private static String mappedText(
+      JsonNode row, TableMapping table, String mappingKey, String column) {
+    requirePresent(row, table, mappingKey, column);
+    if (column == null) {
+      return null;
+    }
+    JsonNode v = row.get(column);
+    if (v.isContainerNode()) {
+      throw new NormalizationException(
+          DeadLetterReason.UNSUPPORTED_TYPE,
+          "column '"
+              + column
+              + "' ("
+              + mappingKey
+              + " of "
+              + table.qualifiedName()
+              + ") holds "
+              + (v.isArray() ? "an array" : "a structured value (e.g. a geometric type)")
+              + ", which cannot be indexed as text: map a text, varchar, json or jsonb column");
+    }
+    if (v.isTextual() && v.asText().equals(UNAVAILABLE_VALUE)) {
+      throw new NormalizationException(
+          DeadLetterReason.VALUE_UNAVAILABLE,
+          "column '"
+              + column
+              + "' ("
+              + mappingKey
+              + " of "
+              + table.qualifiedName()
+              + ") was not sent by PostgreSQL: an UPDATE left this large (TOASTed) value unchanged"
+              + " and the table has REPLICA IDENTITY DEFAULT. Run ALTER TABLE "
+              + table.qualifiedName()
+              + " REPLICA IDENTITY FULL, then replay");
+    }
+    return scalar(row, column);
+  }
+
+  /**
+   * Returns {@code column} after checking that {@code row} has it (NULL counts as present).
+   *
+   * @throws NormalizationException {@link DeadLetterReason#COLUMN_MISSING} naming the column and
+   *     its mapping key
+   */
+  private static String requirePresent(
+      JsonNode row, TableMapping table, String mappingKey, String column) {
+    if (column != null && !row.has(column)) {
+      throw new NormalizationException(
+          DeadLetterReason.COLUMN_MISSING,
+          "mapped column '"
+              + column
+              + "' ("
+              + mappingKey
+              + " of table "
+              + table.qualifiedName()
+              + ") is not in the change: it was dropped or renamed in the source, or its type is"
+              + " one Debezium does not capture. Fix the table or the mapping's "
+              + mappingKey
+              + ", restart, then replay the dead letters with reason "
+              + DeadLetterReason.COLUMN_MISSING.code());
+    }
+    return column;
+  }
+
   /** A text/number/boolean column as a string; null when unmapped or NULL. */
   private static String scalar(JsonNode row, String column) {
     if (column == null) {
@@ -280,6 +374,7 @@ public final class DebeziumChangeMapper {
     }
     if (!v.isArray()) {
       throw new NormalizationException(
+          DeadLetterReason.UNSUPPORTED_TYPE,
           "acl column '"
               + column
               + "' must be a text[] (JSON array of strings), was "
@@ -292,6 +387,7 @@ public final class DebeziumChangeMapper {
       }
       if (!principal.isTextual()) {
         throw new NormalizationException(
+            DeadLetterReason.UNSUPPORTED_TYPE,
             "acl column '" + column + "' must hold strings, found " + principal.getNodeType());
       }
       acl.add(principal.asText());

@@ -1,6 +1,8 @@
 package io.ragstream.ingest.normalize.internal;
 
+import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
+import io.ragstream.ingest.normalize.NormalizationException;
 import java.util.Objects;
 
 /** What one Debezium record becomes: a change, a tombstone, or a rejection for the DLQ. */
@@ -22,11 +24,26 @@ public sealed interface MappingOutcome {
     }
   }
 
-  /** The record cannot be mapped; it goes to the DLQ with {@code reason}. */
-  record Rejected(String reason, Throwable cause) implements MappingOutcome {
+  /**
+   * The record cannot be mapped; it goes to the DLQ with {@code code} and the human-readable {@code
+   * reason}.
+   */
+  record Rejected(DeadLetterReason code, String reason, Throwable cause) implements MappingOutcome {
     public Rejected {
+      Objects.requireNonNull(code, "code");
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(cause, "cause");
+    }
+
+    /**
+     * A rejection whose code is that of {@code cause} when it is a {@link NormalizationException},
+     * else {@link DeadLetterReason#MAPPING_ERROR}.
+     */
+    public Rejected(String reason, Throwable cause) {
+      this(
+          cause instanceof NormalizationException n ? n.reason() : DeadLetterReason.MAPPING_ERROR,
+          reason,
+          cause);
     }
   }
 }

@@ -9,6 +9,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
   private static final long serialVersionUID = 1L;
 
+  /** Value of the DLQ stage header. */
+  public static final String STAGE = "indexer";
+
   private final String topic;
 
   public DeadLetterSerializer(String topic) {
@@ -22,11 +25,13 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
         new ProducerRecord<>(topic, null, timestamp, bytes(d.key), bytes(d.value));
     r.headers()
         .add(Topics.DLQ_HEADER_REASON, bytes(d.reason))
+        .add(Topics.DLQ_HEADER_CODE, bytes(d.code))
         .add(Topics.DLQ_HEADER_EXCEPTION, bytes(d.exception))
         .add(Topics.DLQ_HEADER_TOPIC, bytes(d.topic))
         .add(Topics.DLQ_HEADER_PARTITION, bytes(Integer.toString(d.partition)))
         .add(Topics.DLQ_HEADER_OFFSET, bytes(Long.toString(d.offset)))
-        .add(Topics.DLQ_HEADER_STAGE, bytes("indexer"));
+        .add(Topics.DLQ_HEADER_STAGE, bytes(STAGE))
+        .add(Topics.DLQ_HEADER_TIME, bytes(Long.toString(d.time)));
     return r;
   }
 
