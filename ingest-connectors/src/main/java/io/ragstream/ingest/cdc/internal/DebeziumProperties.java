@@ -63,7 +63,30 @@ public final class DebeziumProperties {
 
     p.setProperty("notification.enabled.channels", "sink");
     p.setProperty("notification.sink.topic.name", notificationTopic(config));
+
+    // An UPDATE that leaves a TOASTed value (a body over ~2 KB) unchanged carries Debezium's
+    // unavailable-value placeholder instead of it under REPLICA IDENTITY DEFAULT; the reselect
+    // post processor reads the current value back by primary key, so an ACL or tenant change of a
+    // large document is applied instead of dead-lettered (the crash harness found it).
+    p.setProperty("post.processors", "reselector");
+    p.setProperty(
+        "reselector.type", "io.debezium.processors.reselect.ReselectColumnsPostProcessor");
+    p.setProperty("reselector.reselect.columns.include.list", reselectColumns(config));
+    p.setProperty("reselector.reselect.unavailable.values", "true");
+    p.setProperty("reselector.reselect.null.values", "false");
     return p;
+  }
+
+  /** The mapped text columns of every table as {@code schema.table:column}, comma-separated. */
+  static String reselectColumns(PostgresSourceConfig config) {
+    return config.tables().stream()
+        .flatMap(
+            t ->
+                java.util.stream.Stream.of(
+                        t.titleColumn(), t.bodyColumn(), t.tenantColumn(), t.aclColumn())
+                    .filter(java.util.Objects::nonNull)
+                    .map(c -> t.qualifiedName() + ":" + c))
+        .collect(Collectors.joining(","));
   }
 
   /** {@code table.include.list}: anchored regexes of the exact {@code schema.table} names. */

@@ -257,14 +257,6 @@ public final class PostgresCatalog {
                 + ")");
       }
     }
-    if (replicaIdentity == 'd') {
-      LOG.warn(
-          "Table {} has REPLICA IDENTITY DEFAULT: an UPDATE that leaves a large (TOASTed) title or"
-              + " body unchanged arrives without it and goes to the DLQ as value_unavailable."
-              + " Run ALTER TABLE {} REPLICA IDENTITY FULL (docs/bad-data.md)",
-          name,
-          name);
-    }
     checkTextType(t, "title-column", t.titleColumn(), types);
     checkTextType(t, "body-column", t.bodyColumn(), types);
     checkTextType(t, "tenant-column", t.tenantColumn(), types);

@@ -314,10 +314,12 @@ public final class DebeziumChangeMapper {
               + mappingKey
               + " of "
               + table.qualifiedName()
-              + ") was not sent by PostgreSQL: an UPDATE left this large (TOASTed) value unchanged"
-              + " and the table has REPLICA IDENTITY DEFAULT. Run ALTER TABLE "
+              + ") was not sent by PostgreSQL (an UPDATE left this large, TOASTed value unchanged)"
+              + " and Debezium's reselect post processor could not read it back (the row was"
+              + " deleted meanwhile, or the source runs without ragstream's Debezium settings);"
+              + " the later change of the row supersedes it, or ALTER TABLE "
               + table.qualifiedName()
-              + " REPLICA IDENTITY FULL, then replay");
+              + " REPLICA IDENTITY FULL and replay");
     }
     return scalar(row, column);
   }
