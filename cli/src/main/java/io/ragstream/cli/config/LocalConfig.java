@@ -81,6 +81,7 @@ public record LocalConfig(
                   "indexing.parallelism",
                   "indexing.max-body-size",
                   "indexing.max-chunks",
+                  "indexing.tombstone-retention",
                   "gateway.host",
                   "gateway.port",
                   "gateway.query-embedder-threads",
@@ -155,7 +156,8 @@ public record LocalConfig(
         s.integer("indexing.parallelism", 1, 1, 64),
         new IndexingLimits(
             s.size("indexing.max-body-size", IndexingLimits.DEFAULT_MAX_BODY_BYTES, 1, 1L << 30),
-            s.integer("indexing.max-chunks", IndexingLimits.DEFAULT_MAX_CHUNKS, 1, 100_000)),
+            s.integer("indexing.max-chunks", IndexingLimits.DEFAULT_MAX_CHUNKS, 1, 100_000),
+            tombstoneRetention(s)),
         s.string("gateway.host", "127.0.0.1"),
         s.integer("gateway.port", 8080, 0, 65535),
         s.integer(
@@ -257,6 +259,16 @@ public record LocalConfig(
   }
 
   /** Flags as settings keys (null when the flag was not given). */
+  /** {@code indexing.tombstone-retention}: a non-negative duration, 0 = keep forever. */
+  private static Duration tombstoneRetention(Settings s) {
+    Duration d =
+        s.duration("indexing.tombstone-retention", IndexingLimits.DEFAULT_TOMBSTONE_RETENTION);
+    if (d.isNegative()) {
+      throw s.fail("indexing.tombstone-retention", d.toString(), "must not be negative");
+    }
+    return d;
+  }
+
   public static Map<String, String> flags(Path dataDir, Integer port) {
     var m = new java.util.HashMap<String, String>();
     if (dataDir != null) m.put("data-dir", dataDir.toString());

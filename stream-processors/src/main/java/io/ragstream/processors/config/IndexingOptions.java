@@ -76,6 +76,14 @@ public final class IndexingOptions {
               "Most chunks per document; more go to the DLQ as too_many_chunks and the"
                   + " document's earlier version is withdrawn.");
 
+  public static final ConfigOption<Duration> TOMBSTONE_RETENTION =
+      ConfigOptions.key("ragstream.indexing.tombstone-retention")
+          .durationType()
+          .defaultValue(IndexingLimits.DEFAULT_TOMBSTONE_RETENTION)
+          .withDescription(
+              "How long deleted documents are remembered (job state and store tombstones) against"
+                  + " late older changes; 0 = forever. Must exceed the longest replay.");
+
   /**
    * The caps of {@code conf}.
    *
@@ -90,7 +98,11 @@ public final class IndexingOptions {
     if (chunks < 1) {
       throw new IllegalArgumentException(MAX_CHUNKS.key() + " must be at least 1, was " + chunks);
     }
-    return new IndexingLimits(bytes, chunks);
+    Duration retention = conf.get(TOMBSTONE_RETENTION);
+    if (retention.isNegative()) {
+      throw new IllegalArgumentException(TOMBSTONE_RETENTION.key() + " must not be negative");
+    }
+    return new IndexingLimits(bytes, chunks, retention);
   }
 
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =

@@ -188,6 +188,7 @@ public final class DocumentIndexingJob {
     private ComponentFactory<Chunker> chunkerFactory;
     private int parallelism = 1;
     private IndexingLimits limits = IndexingLimits.defaults();
+    private ComponentFactory<VectorStore> storeFactory;
 
     private Builder() {}
 
@@ -210,11 +211,18 @@ public final class DocumentIndexingJob {
     /** The store sink; usually {@code new VectorStoreSink(factory)}. */
     public Builder storeSink(Sink<IndexOp> sink) {
       this.storeSink = sink;
+      this.storeFactory = null;
       return this;
     }
 
+    /**
+     * The store sink over {@code storeFactory}; it purges tombstones older than the limits' {@link
+     * IndexingLimits#tombstoneRetention()} on checkpoints.
+     */
     public Builder store(ComponentFactory<VectorStore> storeFactory) {
-      return storeSink(new VectorStoreSink(storeFactory));
+      this.storeFactory = storeFactory;
+      this.storeSink = null;
+      return this;
     }
 
     public Builder embedder(ComponentFactory<Embedder> factory) {
@@ -238,6 +246,9 @@ public final class DocumentIndexingJob {
     public DocumentIndexingJob build() {
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(deadLetterSink, "deadLetterSink");
+      if (storeSink == null && storeFactory != null) {
+        storeSink = new VectorStoreSink(storeFactory, limits.tombstoneRetention());
+      }
       Objects.requireNonNull(storeSink, "storeSink");
       Objects.requireNonNull(embedderFactory, "embedder");
       Objects.requireNonNull(chunkerFactory, "chunker");

@@ -72,6 +72,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
   private transient Counter staleChanges;
   private transient Counter reembedSkipped;
   private transient Counter chunksEmbedded;
+  private transient Counter tombstonesExpired;
 
   /** A function with the default {@link IndexingLimits}. */
   public IndexingFunction(
@@ -97,6 +98,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     staleChanges = metrics.counter("staleChanges");
     reembedSkipped = metrics.counter("reembedSkipped");
     chunksEmbedded = metrics.counter("chunksEmbedded");
+    tombstonesExpired = metrics.counter("tombstonesExpired");
   }
 
   @Override
@@ -137,6 +139,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
               new DocumentUpdate.Delete(
                   change.documentId(), change.version(), change.committedAt()),
               change.capturedAt()));
+      rememberDeleted(next, ctx);
       state.update(next);
       return;
     }
@@ -248,7 +251,36 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     DocState next = new DocState();
     next.version = tombstone;
     next.deleted = true;
+    rememberDeleted(next, ctx);
     state.update(next);
+  }
+
+  /**
+   * Stamps a deleted document's state with the processing time and, with a tombstone retention,
+   * registers the timer that forgets it ({@link #onTimer}).
+   */
+  private void rememberDeleted(DocState deleted, Context ctx) {
+    long now = ctx.timerService().currentProcessingTime();
+    deleted.deletedAt = now;
+    if (!limits.tombstoneRetention().isZero()) {
+      ctx.timerService().registerProcessingTimeTimer(now + limits.tombstoneRetention().toMillis());
+    }
+  }
+
+  /**
+   * Forgets a document that has stayed deleted for the tombstone retention (a later change of it
+   * re-registers its own timer, so an older timer finds it live or deleted later and keeps it).
+   */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<IndexOp> out) throws Exception {
+    DocState current = state.value();
+    if (current != null
+        && current.deleted
+        && current.deletedAt > 0
+        && current.deletedAt + limits.tombstoneRetention().toMillis() <= timestamp) {
+      state.clear();
+      tombstonesExpired.inc();
+    }
   }
 
   private static long utf8Length(String s) {

@@ -3,6 +3,7 @@ package io.ragstream.processors.sink;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.ApplyResult;
 import io.ragstream.processors.indexing.internal.IndexOp;
+import java.time.Duration;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -17,9 +18,13 @@ final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
   private final Counter applied;
   private final Counter stale;
   private final Counter pointsWritten;
+  private final Counter tombstonesPurged;
+  private final Duration tombstoneRetention;
 
-  VectorStoreSinkWriter(VectorStore store, MetricGroup metrics) {
+  VectorStoreSinkWriter(VectorStore store, MetricGroup metrics, Duration tombstoneRetention) {
     this.store = store;
+    this.tombstoneRetention = tombstoneRetention;
+    this.tombstonesPurged = metrics.counter("tombstonesPurged");
     this.applied = metrics.counter("updatesApplied");
     this.stale = metrics.counter("updatesStale");
     this.pointsWritten = metrics.counter("pointsWritten");
@@ -39,6 +44,10 @@ final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
 
   @Override
   public void flush(boolean endOfInput) {
+    if (!tombstoneRetention.isZero()) {
+      tombstonesPurged.inc(
+          store.purgeTombstones(System.currentTimeMillis() - tombstoneRetention.toMillis()));
+    }
     store.flush();
   }
 

@@ -95,6 +95,46 @@ class IndexingFunctionTest {
   }
 
   @Test
+  void aTombstoneIsForgottenAfterTheRetentionAndNotBefore() throws Exception {
+    harness.close();
+    harness =
+        harness(
+            new IndexingLimits(
+                IndexingLimits.DEFAULT_MAX_BODY_BYTES,
+                IndexingLimits.DEFAULT_MAX_CHUNKS,
+                java.time.Duration.ofMinutes(10)),
+            null);
+    harness.setProcessingTime(1_000);
+    process(upsert(10, "T", "body", "t", List.of("a")));
+    process(DocumentChange.delete(ID, 20, 1L, 2L, SOURCE));
+    harness.setProcessingTime(1_000 + 599_999);
+    assertThat(process(upsert(15, "T", "late body", "t", List.of("a"))))
+        .as("within the retention the tombstone still guards")
+        .isEmpty();
+    harness.setProcessingTime(1_000 + 600_000);
+    assertThat(process(upsert(15, "T", "late body", "t", List.of("a"))))
+        .as("after the retention the document is forgotten")
+        .singleElement()
+        .isInstanceOf(DocumentUpdate.Upsert.class);
+  }
+
+  @Test
+  void aTombstoneWithoutRetentionIsKeptForever() throws Exception {
+    harness.close();
+    harness =
+        harness(
+            new IndexingLimits(
+                IndexingLimits.DEFAULT_MAX_BODY_BYTES,
+                IndexingLimits.DEFAULT_MAX_CHUNKS,
+                java.time.Duration.ZERO),
+            null);
+    harness.setProcessingTime(1_000);
+    process(DocumentChange.delete(ID, 20, 1L, 2L, SOURCE));
+    harness.setProcessingTime(Long.MAX_VALUE / 2);
+    assertThat(process(upsert(15, "T", "late body", "t", List.of("a")))).isEmpty();
+  }
+
+  @Test
   void metadataOnlyChangeUpdatesAttributesWithoutReembedding() throws Exception {
     process(upsert(10, "T", "Glaciers carve valleys.", "t1", List.of("alice")));
     List<DocumentUpdate> out =

@@ -17,6 +17,9 @@ public class DocState {
    */
   public String contentHash;
 
+  /** When the delete was processed, epoch ms (processing time); 0 unless deleted. */
+  public long deletedAt;
+
   /** Number of chunks indexed for the current content. */
   public int chunkCount;
 
