@@ -1,30 +1,18 @@
 package io.ragstream.ingest.cdc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.debezium.engine.ChangeEvent;
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.format.Json;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.ragstream.core.error.RagstreamException;
 import io.ragstream.ingest.cdc.internal.DebeziumProperties;
+import io.ragstream.ingest.cdc.internal.EmbeddedCdcEngine;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,36 +39,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresCdcSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration TEARDOWN_TIMEOUT = Duration.ofSeconds(30);
-  private static final String INITIAL_SNAPSHOT = "Initial Snapshot";
-
-  private enum State {
-    NEW,
-    STARTED,
-    CLOSED
-  }
 
   private final PostgresSourceConfig config;
-  private final CdcRecordSink sink;
   private final PostgresCatalog catalog;
-  private final String notificationTopic;
-  private final CompletableFuture<Void> snapshotCompleted = new CompletableFuture<>();
-  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private final AtomicReference<Throwable> batchFailure = new AtomicReference<>();
-  private final AtomicLong recordsWritten = new AtomicLong();
-  private State state = State.NEW;
-  private DebeziumEngine<ChangeEvent<String, String>> engine;
-  private ExecutorService executor;
+  private final EmbeddedCdcEngine engine;
 
   /**
    * A source for {@code config} writing to {@code sink}; nothing happens until {@link #start()}.
    */
   public PostgresCdcSource(PostgresSourceConfig config, CdcRecordSink sink) {
     this.config = config;
-    this.sink = sink;
     this.catalog = new PostgresCatalog(config);
-    this.notificationTopic = DebeziumProperties.notificationTopic(config);
+    this.engine =
+        new EmbeddedCdcEngine(
+            config.slotName(),
+            DebeziumProperties.of(config),
+            DebeziumProperties.notificationTopic(config.topicPrefix()),
+            Set.of(),
+            sink);
   }
 
   /**
@@ -95,33 +72,8 @@ public final class PostgresCdcSource implements AutoCloseable {
    * @throws io.ragstream.core.error.RetriableException when the database cannot be reached
    * @throws IllegalStateException when called twice or after {@link #close()}
    */
-  public synchronized void start() {
-    if (state != State.NEW) {
-      throw new IllegalStateException("CDC source can be started once, state is " + state);
-    }
-    catalog.validate();
-    Path offsets = config.offsetsFile().toAbsolutePath();
-    try {
-      Files.createDirectories(offsets.getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create directory of offsets file " + offsets, e);
-    }
-    engine =
-        DebeziumEngine.create(Json.class)
-            .using(DebeziumProperties.of(config))
-            .using(OffsetCommitPolicy.always())
-            .using(this::onCompletion)
-            .notifying(this::handleBatch)
-            .build();
-    executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ragstream-cdc-" + config.slotName());
-              t.setDaemon(true);
-              return t;
-            });
-    executor.execute(engine);
-    state = State.STARTED;
+  public void start() {
+    engine.start(catalog::validate, List.of(config.offsetsFile()));
     LOG.info(
         "CDC source started: {}:{}/{} tables {} slot {} publication {} offsets {}",
         config.host(),
@@ -130,7 +82,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         config.tables().stream().map(t -> t.qualifiedName()).toList(),
         config.slotName(),
         config.publicationName(),
-        offsets);
+        config.offsetsFile().toAbsolutePath());
   }
 
   /**
@@ -140,7 +92,7 @@ public final class PostgresCdcSource implements AutoCloseable {
    * when the snapshot is aborted, the engine fails, or the source is closed first.
    */
   public CompletableFuture<Void> snapshotCompleted() {
-    return snapshotCompleted;
+    return engine.snapshotCompleted();
   }
 
   /**
@@ -149,12 +101,12 @@ public final class PostgresCdcSource implements AutoCloseable {
    * observe failures: the source does not restart itself.
    */
   public CompletableFuture<Void> terminated() {
-    return terminated;
+    return engine.terminated();
   }
 
   /** Number of change events written to the sink and acknowledged since {@link #start()}. */
   public long recordsWritten() {
-    return recordsWritten.get();
+    return engine.recordsWritten();
   }
 
   /**
@@ -164,30 +116,7 @@ public final class PostgresCdcSource implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (state == State.CLOSED) {
-        return;
-      }
-      boolean started = state == State.STARTED;
-      state = State.CLOSED;
-      if (!started) {
-        return;
-      }
-    }
-    try {
-      stopEngine();
-      terminated.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      // already reported through terminated()
-    } catch (TimeoutException e) {
-      throw new RagstreamException(
-          "CDC engine for slot " + config.slotName() + " did not stop within " + CLOSE_TIMEOUT, e);
-    } finally {
-      executor.shutdownNow();
-    }
-    LOG.info("CDC source stopped (slot {}), {} records written", config.slotName(), recordsWritten);
+    engine.close();
   }
 
   /**
@@ -199,118 +128,14 @@ public final class PostgresCdcSource implements AutoCloseable {
    * @throws CdcSetupException when the slot stays in use
    */
   public void dropSlotAndPublication() throws InterruptedException {
-    synchronized (this) {
-      if (state == State.STARTED) {
-        throw new IllegalStateException("close the CDC source before dropping its slot");
-      }
+    if (engine.running()) {
+      throw new IllegalStateException("close the CDC source before dropping its slot");
     }
     catalog.dropSlotAndPublication(TEARDOWN_TIMEOUT);
     try {
       Files.deleteIfExists(config.offsetsFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete offsets file " + config.offsetsFile(), e);
-    }
-  }
-
-  private void handleBatch(
-      List<ChangeEvent<String, String>> events,
-      DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
-      throws InterruptedException {
-    List<CdcRecord> batch = new ArrayList<>(events.size());
-    List<String> snapshotStatuses = new ArrayList<>();
-    for (ChangeEvent<String, String> e : events) {
-      if (notificationTopic.equals(e.destination())) {
-        String status = initialSnapshotStatus(e.value());
-        if (status != null) {
-          snapshotStatuses.add(status);
-        }
-        continue;
-      }
-      batch.add(new CdcRecord(e.destination(), e.key(), e.value()));
-    }
-    try {
-      sink.write(batch);
-    } catch (RuntimeException e) {
-      batchFailure.compareAndSet(null, e);
-      throw e;
-    }
-    for (ChangeEvent<String, String> e : events) {
-      committer.markProcessed(e);
-    }
-    committer.markBatchFinished();
-    recordsWritten.addAndGet(batch.size());
-    LOG.debug("CDC batch of {} records acknowledged", batch.size());
-    for (String status : snapshotStatuses) {
-      onSnapshotStatus(status);
-    }
-  }
-
-  private void onSnapshotStatus(String status) {
-    switch (status) {
-      case "COMPLETED", "SKIPPED" -> {
-        LOG.info("Initial snapshot {} (slot {})", status.toLowerCase(), config.slotName());
-        snapshotCompleted.complete(null);
-      }
-      case "ABORTED" ->
-          snapshotCompleted.completeExceptionally(
-              new RagstreamException("initial snapshot aborted (slot " + config.slotName() + ")"));
-      default -> LOG.info("Initial snapshot {} (slot {})", status, config.slotName());
-    }
-  }
-
-  /** The {@code type} of an {@code Initial Snapshot} notification, or null for other ones. */
-  private static String initialSnapshotStatus(String json) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      JsonNode n = io.ragstream.core.json.Json.mapper().readTree(json);
-      return INITIAL_SNAPSHOT.equals(n.path("aggregate_type").asText())
-          ? n.path("type").asText()
-          : null;
-    } catch (IOException e) {
-      throw new RagstreamException("unreadable Debezium notification: " + json, e);
-    }
-  }
-
-  private void onCompletion(boolean success, String message, Throwable error) {
-    Throwable cause = batchFailure.get() != null ? batchFailure.get() : error;
-    if (success && cause == null) {
-      snapshotCompleted.completeExceptionally(
-          new CancellationException("CDC source closed before the initial snapshot completed"));
-      terminated.complete(null);
-      return;
-    }
-    RagstreamException failure =
-        new RagstreamException(
-            "CDC engine for slot "
-                + config.slotName()
-                + " failed: "
-                + (cause != null ? cause.getMessage() : message),
-            cause);
-    snapshotCompleted.completeExceptionally(failure);
-    terminated.completeExceptionally(failure);
-  }
-
-  private void stopEngine() throws InterruptedException {
-    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
-    while (!terminated.isDone()) {
-      try {
-        engine.close();
-        return;
-      } catch (IllegalStateException e) {
-        // Debezium refuses to stop while its tasks are starting, and rejects a second stop.
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("shutting down") || m.contains("shut down")) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new RagstreamException("cannot stop CDC engine: " + m, e);
-        }
-        Thread.sleep(100); // bounded wait for the engine's task start to finish
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot stop CDC engine", e);
-      }
     }
   }
 }
