@@ -2,6 +2,7 @@ package io.ragstream.ingest.cdc.internal;
 
 import io.ragstream.ingest.config.MariaDbSourceConfig;
 import io.ragstream.ingest.config.PostgresSourceConfig;
+import io.ragstream.ingest.config.SourceKind;
 import io.ragstream.ingest.config.TableMapping;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class DebeziumProperties {
    */
   public static Properties of(PostgresSourceConfig config) {
     Properties p = common(engineName(config), config.offsetsFile(), config.topicPrefix());
-    p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.setProperty("connector.class", SourceKind.POSTGRESQL.connectorClass());
     p.setProperty("database.hostname", config.host());
     p.setProperty("database.port", Integer.toString(config.port()));
     p.setProperty("database.user", config.user());
@@ -64,20 +65,20 @@ public final class DebeziumProperties {
     return p;
   }
 
-  /** Engine name of a binlog source: {@code ragstream-<flavor>-<topicPrefix>} (offsets key). */
+  /** Engine name of a binlog source: {@code ragstream-<kind>-<topicPrefix>} (offsets key). */
   public static String engineName(MariaDbSourceConfig config) {
-    return "ragstream-" + config.flavor().connector() + "-" + config.topicPrefix();
+    return "ragstream-" + config.kind().connector() + "-" + config.topicPrefix();
   }
 
   /**
-   * The engine properties of a MariaDB/MySQL source: the flavor's connector as a replica with
-   * {@code serverId}, only the mapped databases and tables, the schema history in a file ({@code
+   * The engine properties of a MariaDB/MySQL source: the kind's connector as a replica with {@code
+   * serverId}, only the mapped databases and tables, the schema history in a file ({@code
    * FileSchemaHistory}, captured tables only), no schema-change topic, transaction metadata on (the
    * mapper orders the events of one transaction by it), and the settings every source shares.
    */
   public static Properties of(MariaDbSourceConfig config) {
     Properties p = common(engineName(config), config.offsetsFile(), config.topicPrefix());
-    p.setProperty("connector.class", config.flavor().connectorClass());
+    p.setProperty("connector.class", config.kind().connectorClass());
     p.setProperty("database.hostname", config.host());
     p.setProperty("database.port", Integer.toString(config.port()));
     p.setProperty("database.user", config.user());
