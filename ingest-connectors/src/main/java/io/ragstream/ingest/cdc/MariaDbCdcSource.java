@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * position on restart: keep {@code binlog_expire_logs_seconds} longer than any downtime. The sink
  * is not owned: the caller closes it after {@link #close()}.
  */
-public final class MariaDbCdcSource implements AutoCloseable {
+public final class MariaDbCdcSource implements CdcSource {
   private static final Logger LOG = LoggerFactory.getLogger(MariaDbCdcSource.class);
 
   private final MariaDbSourceConfig config;

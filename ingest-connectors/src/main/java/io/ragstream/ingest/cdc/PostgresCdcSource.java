@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * engine runs on its own threads. The sink is not owned: the caller closes it after {@link
  * #close()}.
  */
-public final class PostgresCdcSource implements AutoCloseable {
+public final class PostgresCdcSource implements CdcSource {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
   private static final Duration TEARDOWN_TIMEOUT = Duration.ofSeconds(30);
 

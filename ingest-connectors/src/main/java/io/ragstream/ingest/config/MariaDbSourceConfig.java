@@ -50,7 +50,8 @@ public record MariaDbSourceConfig(
     long serverId,
     List<TableMapping> tables,
     Path offsetsFile,
-    Path schemaHistoryFile) {
+    Path schemaHistoryFile)
+    implements CdcSourceConfig {
 
   /** The default port of MariaDB and MySQL. */
   public static final int DEFAULT_PORT = 3306;
@@ -160,6 +161,7 @@ public record MariaDbSourceConfig(
   }
 
   /** {@code jdbc:mariadb://host:port/database}: the MariaDB driver talks to MySQL servers too. */
+  @Override
   public String jdbcUrl() {
     String h = host.contains(":") ? "[" + host + "]" : host;
     return "jdbc:mariadb://" + h + ":" + port + "/" + database;
