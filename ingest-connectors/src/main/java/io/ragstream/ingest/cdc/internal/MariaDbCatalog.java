@@ -167,41 +167,11 @@ public final class MariaDbCatalog {
         }
       }
     }
-    if (primaryKey.isEmpty()) {
-      throw new CdcSetupException(
-          "table "
-              + name
-              + " has no primary key: its change events would carry no key, so deletes and"
-              + " primary-key changes could not be matched to a document. Add one, e.g. ALTER"
-              + " TABLE "
-              + name
-              + " ADD PRIMARY KEY ("
-              + t.idColumn()
-              + ")");
-    }
-    if (!primaryKey.equals(List.of(t.idColumn()))) {
-      throw new CdcSetupException(
-          "the primary key of table "
-              + name
-              + " is ("
-              + String.join(", ", primaryKey)
-              + ") but the mapping's idColumn is '"
-              + t.idColumn()
-              + "'; the id column must be the whole primary key, because change events are keyed"
-              + " by the primary key");
-    }
-    for (String column : t.columns()) {
-      if (!columns.contains(column)) {
-        throw new CdcSetupException(
-            "mapped column '"
-                + column
-                + "' does not exist in table "
-                + name
-                + " (columns: "
-                + String.join(", ", columns)
-                + ")");
-      }
-    }
+    TableChecks.primaryKeyIsIdColumn(
+        t,
+        primaryKey,
+        "its change events would carry no key, so deletes and primary-key changes could not be matched to a document");
+    TableChecks.mappedColumnsExist(t, columns);
   }
 
   private String where() {

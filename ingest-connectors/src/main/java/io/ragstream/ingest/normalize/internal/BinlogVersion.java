@@ -24,7 +24,9 @@ import io.ragstream.ingest.normalize.NormalizationException;
  *
  * <p>Bit 63 stays 0, so versions are non-negative and compare as numbers. Snapshot reads carry the
  * binlog position at which the snapshot was taken with slot 0: every change streamed after the
- * snapshot is at that position or later with a slot of at least 1, so its version is higher.
+ * snapshot is at that position or later with a slot of at least 1, so its version is higher. A
+ * primary-key change is one binlog row that Debezium turns into a delete of the old key and a
+ * create of the new one: both get its version, which is fine, as they are two documents.
  * Coordinates that do not fit (a sequence over 65,535, a position of 4 GiB or more, a row index
  * over 32,766, a file name without a numeric extension) are rejected with the reason, so the record
  * goes to the dead-letter topic instead of getting a version that compares wrongly.
