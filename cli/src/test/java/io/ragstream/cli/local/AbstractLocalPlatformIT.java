@@ -3,6 +3,7 @@ package io.ragstream.cli.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ragstream.cli.beir.GatewaySearchClient;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.Settings;
 import io.ragstream.core.model.Topics;
@@ -12,6 +13,7 @@ import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.embedding.Embedders;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -177,6 +179,14 @@ abstract class AbstractLocalPlatformIT {
     awaitChunks("pk-new", 1);
     awaitChunks("pk-old", 0);
     assertThat(top("tectonic plates drift", SearchMode.BM25).documentId()).isEqualTo(id("pk-new"));
+    // Through the gateway as its anonymous caller (tenant and group public): the row's ACL
+    // survived capture, normalization and indexing, and the old id is gone.
+    List<String> viaGateway =
+        new GatewaySearchClient(URI.create(platform.gatewayUrl()), WAIT, Map.of())
+            .search("tectonic plates drift", 3, SearchMode.HYBRID)
+            .documentIds();
+    assertThat(viaGateway).first().isEqualTo(id("pk-new"));
+    assertThat(viaGateway).doesNotContain(id("pk-old"));
   }
 
   @Test
