@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * offsets (binlog file, position, GTIDs) go to a {@code FileOffsetBackingStore} and the tables' DDL
  * to a {@code FileSchemaHistory}. Events are JSON without schemas, with tombstones after deletes,
  * decimals as strings and a {@code transaction} block (transaction metadata; the BEGIN/END events
- * themselves are not forwarded).
+ * themselves are not forwarded). Those transaction events still commit their offsets, so the stored
+ * binlog position follows the server while the mapped tables are quiet (other tables of the same
+ * databases change).
  *
  * <p>Lifecycle and guarantees are those of {@link PostgresCdcSource}: at-least-once (a batch is
  * acknowledged by the sink before its offsets are committed), a restart with the same offsets and
