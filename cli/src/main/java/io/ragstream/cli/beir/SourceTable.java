@@ -3,6 +3,7 @@ package io.ragstream.cli.beir;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -45,14 +46,33 @@ public record SourceTable(String schema, String table) {
       "(id text PRIMARY KEY, title text, body text, tenant text, acl text[], updated_at timestamptz)";
 
   /**
-   * Creates the table with {@link #DEFAULT_COLUMNS} if it does not exist (autocommit); an existing
-   * table is left as it is.
+   * DESIGN's columns in MariaDB/MySQL (the schema is the database): the ACL is a JSON array of
+   * strings, {@code updated_at} a {@code TIMESTAMP(6)} (Debezium sends it as ISO-8601 UTC text).
+   */
+  public static final String DEFAULT_BINLOG_COLUMNS =
+      "(id varchar(255) PRIMARY KEY, title text, body longtext, tenant varchar(255), acl json,"
+          + " updated_at timestamp(6) NULL DEFAULT NULL)";
+
+  /**
+   * Creates the table with {@link #DEFAULT_COLUMNS} (on MariaDB or MySQL, as told by the
+   * connection's metadata: {@link #DEFAULT_BINLOG_COLUMNS}) if it does not exist (autocommit); an
+   * existing table is left as it is.
    */
   public void createIfMissing(Connection connection) throws SQLException {
     boolean autoCommit = connection.getAutoCommit();
+    String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+    boolean binlog = product.contains("mariadb") || product.contains("mysql");
     try (Statement statement = connection.createStatement()) {
       connection.setAutoCommit(true);
-      statement.execute("CREATE TABLE IF NOT EXISTS " + quoted() + " " + DEFAULT_COLUMNS);
+      statement.execute(
+          binlog
+              ? "CREATE TABLE IF NOT EXISTS `"
+                  + schema
+                  + "`.`"
+                  + table
+                  + "` "
+                  + DEFAULT_BINLOG_COLUMNS
+              : "CREATE TABLE IF NOT EXISTS " + quoted() + " " + DEFAULT_COLUMNS);
     } finally {
       connection.setAutoCommit(autoCommit);
     }

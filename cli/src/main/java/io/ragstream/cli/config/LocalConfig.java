@@ -5,12 +5,17 @@ import io.ragstream.core.error.ConfigException;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.TokenChunker;
+import io.ragstream.ingest.config.CdcSourceConfig;
+import io.ragstream.ingest.config.MariaDbSourceConfig;
 import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.Secret;
+import io.ragstream.ingest.config.SourceKind;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.processors.indexing.IndexingLimits;
 import io.ragstream.store.lucene.Bm25Fields;
 import io.ragstream.store.lucene.LuceneStoreOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +27,8 @@ import java.util.Map;
  * Configuration of {@code ragstream local}: every part of the platform in one JVM.
  *
  * @param dataDir where Kafka, Debezium offsets, Flink checkpoints and the Lucene index live
- * @param source the PostgreSQL tables to capture
+ * @param source the database and tables to capture: PostgreSQL ({@code source.kind} {@code
+ *     postgresql}, the default) or MariaDB / MySQL ({@code mariadb} / {@code mysql})
  * @param kafkaBootstrapServers external Kafka, or null to start the embedded broker
  * @param kafkaPort embedded broker port (0 = a free port)
  * @param embedder embedding model name
@@ -44,7 +50,7 @@ import java.util.Map;
  */
 public record LocalConfig(
     Path dataDir,
-    PostgresSourceConfig source,
+    CdcSourceConfig source,
     String kafkaBootstrapServers,
     int kafkaPort,
     String embedder,
@@ -65,12 +71,14 @@ public record LocalConfig(
       java.util.stream.Stream.concat(
               java.util.stream.Stream.of(
                   "data-dir",
+                  "source.kind",
                   "source.jdbc-url",
                   "source.user",
                   "source.password",
                   "source.topic-prefix",
                   "source.slot",
                   "source.publication",
+                  "source.server-id",
                   "source.table",
                   "kafka.bootstrap-servers",
                   "kafka.port",
@@ -100,21 +108,7 @@ public record LocalConfig(
    */
   public static LocalConfig from(Settings s) {
     Path dataDir = Path.of(s.string("data-dir", "data")).toAbsolutePath().normalize();
-    PostgresSourceConfig source;
-    try {
-      source =
-          new PostgresSourceConfig(
-              s.string("source.jdbc-url", PostgresSourceConfig.DEFAULT_JDBC_URL),
-              s.string("source.user", PostgresSourceConfig.DEFAULT_USER),
-              Secret.of(s.string("source.password", "")),
-              s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
-              s.string("source.slot", PostgresSourceConfig.DEFAULT_SLOT_NAME),
-              s.string("source.publication", PostgresSourceConfig.DEFAULT_PUBLICATION_NAME),
-              tables(s),
-              dataDir.resolve(PostgresSourceConfig.DEFAULT_OFFSETS_FILE));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("source", e.getMessage());
-    }
+    CdcSourceConfig source = source(s, dataDir);
     String bootstrap =
         s.string("kafka.bootstrap-servers", "").isBlank()
             ? null
@@ -167,6 +161,104 @@ public record LocalConfig(
         CdcSettings.from(s));
   }
 
+  /**
+   * The source: {@code source.kind} ({@code postgresql}, {@code mariadb}, {@code mysql}; by default
+   * the kind of {@code source.jdbc-url}'s scheme, else postgresql) picks the database and the
+   * defaults. MariaDB/MySQL read {@code jdbc:mariadb://host[:port]/database} (or {@code
+   * jdbc:mysql://}), user {@code root}, table {@code <database>.documents} and {@code
+   * source.server-id}; {@code source.slot} and {@code source.publication} are PostgreSQL's only.
+   */
+  private static CdcSourceConfig source(Settings s, Path dataDir) {
+    String url = s.string("source.jdbc-url", null);
+    String kindValue = s.string("source.kind", null);
+    SourceKind kind;
+    if (kindValue != null) {
+      try {
+        kind = SourceKind.parse(kindValue);
+      } catch (IllegalArgumentException e) {
+        throw s.fail("source.kind", kindValue, e.getMessage());
+      }
+    } else if (url != null && url.startsWith("jdbc:mariadb:")) {
+      kind = SourceKind.MARIADB;
+    } else if (url != null && url.startsWith("jdbc:mysql:")) {
+      kind = SourceKind.MYSQL;
+    } else {
+      kind = SourceKind.POSTGRESQL;
+    }
+    try {
+      if (kind == SourceKind.POSTGRESQL) {
+        if (s.string("source.server-id", null) != null) {
+          throw s.fail(
+              "source.server-id",
+              s.string("source.server-id", ""),
+              "needs source.kind mariadb or mysql");
+        }
+        return new PostgresSourceConfig(
+            url != null ? url : PostgresSourceConfig.DEFAULT_JDBC_URL,
+            s.string("source.user", PostgresSourceConfig.DEFAULT_USER),
+            Secret.of(s.string("source.password", "")),
+            s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
+            s.string("source.slot", PostgresSourceConfig.DEFAULT_SLOT_NAME),
+            s.string("source.publication", PostgresSourceConfig.DEFAULT_PUBLICATION_NAME),
+            tables(s, TableMapping.DEFAULT_SCHEMA),
+            dataDir.resolve(PostgresSourceConfig.DEFAULT_OFFSETS_FILE));
+      }
+      for (String pgOnly : List.of("source.slot", "source.publication")) {
+        if (s.string(pgOnly, null) != null) {
+          throw s.fail(pgOnly, s.string(pgOnly, ""), "applies to source.kind postgresql only");
+        }
+      }
+      String scheme = "jdbc:" + kind.connector() + "://";
+      String jdbcUrl =
+          url != null
+              ? url
+              : scheme
+                  + MariaDbSourceConfig.DEFAULT_HOST
+                  + ":"
+                  + MariaDbSourceConfig.DEFAULT_PORT
+                  + "/"
+                  + MariaDbSourceConfig.DEFAULT_DATABASE;
+      URI uri = binlogUri(s, jdbcUrl, scheme);
+      String database = uri.getPath().substring(1);
+      return new MariaDbSourceConfig(
+          kind,
+          uri.getHost(),
+          uri.getPort() < 0 ? MariaDbSourceConfig.DEFAULT_PORT : uri.getPort(),
+          s.string("source.user", MariaDbSourceConfig.DEFAULT_USER),
+          Secret.of(s.string("source.password", "")),
+          database,
+          s.string("source.topic-prefix", PostgresSourceConfig.DEFAULT_TOPIC_PREFIX),
+          s.integer(
+              "source.server-id",
+              (int) MariaDbSourceConfig.DEFAULT_SERVER_ID,
+              1,
+              Integer.MAX_VALUE),
+          tables(s, database),
+          dataDir.resolve(MariaDbSourceConfig.DEFAULT_OFFSETS_FILE),
+          dataDir.resolve(MariaDbSourceConfig.DEFAULT_SCHEMA_HISTORY_FILE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("source", e.getMessage());
+    }
+  }
+
+  /** {@code jdbc:mariadb://host[:port]/database} (or mysql) as a URI with host and database. */
+  private static URI binlogUri(Settings s, String jdbcUrl, String scheme) {
+    String problem = "must look like " + scheme + "host:port/database for this source.kind";
+    if (!jdbcUrl.startsWith(scheme)) {
+      throw s.fail("source.jdbc-url", jdbcUrl, problem);
+    }
+    try {
+      URI uri = new URI(jdbcUrl.substring("jdbc:".length()));
+      String path = uri.getPath();
+      if (uri.getHost() == null || path == null || path.length() <= 1 || path.indexOf('/', 1) > 0) {
+        throw s.fail("source.jdbc-url", jdbcUrl, problem);
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw s.fail("source.jdbc-url", jdbcUrl, problem + " (" + e.getMessage() + ")");
+    }
+  }
+
   /** Fusion and BM25 fields of the Lucene store; every other store option keeps its default. */
   private static LuceneStoreOptions storeOptions(Settings s) {
     LuceneStoreOptions options = LuceneStoreOptions.defaults();
@@ -213,13 +305,13 @@ public record LocalConfig(
   /**
    * The mapped tables: the YAML list {@code source.tables} (objects with schema, table, id-column,
    * title-column, body-column, tenant-column, acl-column, metadata-columns), else the single table
-   * {@code source.table} ({@code schema.table}, default {@code public.documents}) with DESIGN's
-   * column names.
+   * {@code source.table} ({@code schema.table}, default {@code <defaultSchema>.documents}) with
+   * DESIGN's column names. For MariaDB/MySQL the schema is the database.
    */
-  private static List<TableMapping> tables(Settings s) {
+  private static List<TableMapping> tables(Settings s, String defaultSchema) {
     JsonNode list = s.node("source.tables").orElse(null);
     if (list == null) {
-      String qualified = s.string("source.table", "public.documents");
+      String qualified = s.string("source.table", defaultSchema + "." + TableMapping.DEFAULT_TABLE);
       int dot = qualified.indexOf('.');
       if (dot <= 0 || dot == qualified.length() - 1) {
         throw s.fail("source.table", qualified, "must be schema.table");
@@ -238,7 +330,7 @@ public record LocalConfig(
         t.path("metadata-columns").forEach(n -> metadata.add(n.asText()));
         tables.add(
             new TableMapping(
-                text(t, "schema", "public"),
+                text(t, "schema", defaultSchema),
                 text(t, "table", null),
                 text(t, "id-column", "id"),
                 text(t, "title-column", "title"),

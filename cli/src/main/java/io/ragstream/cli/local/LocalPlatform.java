@@ -14,9 +14,11 @@ import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
 import io.ragstream.gateway.metrics.GatewayMetrics;
+import io.ragstream.ingest.cdc.CdcSource;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
 import io.ragstream.ingest.cdc.ReplicationSlotMetrics;
+import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
@@ -47,8 +49,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole platform in one JVM: embedded Kafka (unless an external one is configured), the Kafka
- * Streams normalizer, the Flink indexing job on a MiniCluster, the Debezium source and the Vert.x
- * gateway over a Lucene index shared with the job.
+ * Streams normalizer, the Flink indexing job on a MiniCluster, the Debezium source (PostgreSQL, or
+ * MariaDB/MySQL with {@code source.kind}) and the Vert.x gateway over a Lucene index shared with
+ * the job.
  *
  * <p>Start order is downstream first (broker, topics, normalizer, indexing job, gateway) and the
  * source last, so nothing waits on a missing consumer; {@link #close()} stops in reverse. Ready
@@ -64,7 +67,7 @@ public final class LocalPlatform implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean();
   private String bootstrapServers;
   private VectorStore store;
-  private PostgresCdcSource cdc;
+  private CdcSource cdc;
   private GatewayVerticle gateway;
   private JobClient job;
   private NormalizerConfig normalizerConfig;
@@ -99,6 +102,7 @@ public final class LocalPlatform implements AutoCloseable {
     normalizerConfig =
         NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
             .topicPrefix(config.source().topicPrefix())
+            .sourceKind(config.source().kind())
             .partitions(config.parallelism())
             // One normalizer per data dir: static membership lets a restart after a crash
             // rejoin at once instead of waiting out the dead member's session.
@@ -163,11 +167,14 @@ public final class LocalPlatform implements AutoCloseable {
     createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
     closeables.push(cdcSink); // closed after the source, which does not close its sink
-    // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
-    closeables.push(
-        ReplicationSlotMetrics.start(
-            config.source(), metrics.registry(), config.cdc().slotMetricsInterval()));
-    cdc = new PostgresCdcSource(config.source(), cdcSink, config.cdc().heartbeat());
+    if (config.source() instanceof PostgresSourceConfig pg) {
+      // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
+      closeables.push(
+          ReplicationSlotMetrics.start(pg, metrics.registry(), config.cdc().slotMetricsInterval()));
+      cdc = new PostgresCdcSource(pg, cdcSink, config.cdc().heartbeat());
+    } else {
+      cdc = CdcSource.create(config.source(), cdcSink);
+    }
     closeables.push(cdc);
     cdc.start();
     cdc.terminated()
@@ -289,7 +296,7 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   /** The CDC source. */
-  public PostgresCdcSource cdc() {
+  public CdcSource cdc() {
     return cdc;
   }
 

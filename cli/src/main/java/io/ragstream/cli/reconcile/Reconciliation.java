@@ -4,11 +4,15 @@ import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.OnnxEmbedder;
 import io.ragstream.embedding.TokenChunker;
+import io.ragstream.ingest.config.MariaDbSourceConfig;
+import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.reconcile.Difference;
+import io.ragstream.ingest.reconcile.MariaDbSourceSnapshot;
 import io.ragstream.ingest.reconcile.PostgresSourceSnapshot;
 import io.ragstream.ingest.reconcile.ReconcileReport;
 import io.ragstream.ingest.reconcile.Reconciler;
 import io.ragstream.ingest.reconcile.RepairSink;
+import io.ragstream.ingest.reconcile.SourceSnapshot;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -33,6 +37,18 @@ public final class Reconciliation {
     }
   }
 
+  /** A snapshot of the configured source: PostgreSQL or MariaDB/MySQL. */
+  static SourceSnapshot snapshot(LocalConfig config, Duration waitForTransactions)
+      throws InterruptedException {
+    if (config.source() instanceof PostgresSourceConfig pg) {
+      return PostgresSourceSnapshot.open(pg, waitForTransactions);
+    }
+    if (config.source() instanceof MariaDbSourceConfig binlog) {
+      return MariaDbSourceSnapshot.open(binlog);
+    }
+    throw new IllegalArgumentException("reconcile does not support " + config.source());
+  }
+
   /**
    * Runs one reconcile.
    *
@@ -50,8 +66,7 @@ public final class Reconciliation {
     try (LuceneVectorStore store =
             LuceneVectorStore.openReadOnly(
                 config.dataDir().resolve("index"), config.storeOptions());
-        PostgresSourceSnapshot snapshot =
-            PostgresSourceSnapshot.open(config.source(), waitForTransactions)) {
+        SourceSnapshot snapshot = snapshot(config, waitForTransactions)) {
       return new Reconciler(snapshot, config.source().tables(), store, options, sink, out).run();
     }
   }

@@ -57,7 +57,18 @@ public final class TeardownCommand implements Callable<Integer> {
         LocalConfig.from(
             Settings.load(
                 configFile, System.getenv(), LocalConfig.flags(dataDir, null), LocalConfig.KEYS));
-    PostgresSourceConfig source = config.source();
+    if (!(config.source() instanceof PostgresSourceConfig source)) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "ragstream teardown: the source is "
+                  + config.source().getClass().getSimpleName()
+                  + "; only PostgreSQL keeps a replication slot and publication. A MariaDB/MySQL"
+                  + " replica holds nothing on the server: stop ragstream and delete the offsets"
+                  + " and schema-history files in the data directory.");
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
     PostgresTeardown teardown = new PostgresTeardown(source, config.cdc().heartbeat());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

@@ -13,6 +13,7 @@ import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.ingest.cdc.PostgresTeardown;
+import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -82,7 +83,7 @@ class LocalPlatformIT {
   void stop() throws Exception {
     if (platform != null) platform.close();
     if (queries != null) queries.close();
-    new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
+    new PostgresTeardown((PostgresSourceConfig) config.source(), config.cdc().heartbeat()).run();
     fixture.dropAll("public." + table);
     db.close();
   }

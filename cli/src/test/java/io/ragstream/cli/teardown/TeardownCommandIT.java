@@ -10,6 +10,7 @@ import io.ragstream.ingest.cdc.CdcRecord;
 import io.ragstream.ingest.cdc.CdcRecordSink;
 import io.ragstream.ingest.cdc.PostgresCdcSource;
 import io.ragstream.ingest.cdc.PostgresTeardown;
+import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -74,7 +75,7 @@ class TeardownCommandIT {
 
   @AfterEach
   void dropEverything() throws Exception {
-    new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
+    new PostgresTeardown((PostgresSourceConfig) config.source(), config.cdc().heartbeat()).run();
     sql("DROP TABLE IF EXISTS public.td_it_" + suffix);
     sql("DROP TABLE IF EXISTS public.ragstream_it_td_hb_" + suffix);
   }
@@ -82,7 +83,8 @@ class TeardownCommandIT {
   @Test
   void refusesWhileTheSlotIsActiveAndAsksBeforeDroppingThenDropsEverythingOnce() throws Exception {
     PostgresCdcSource source =
-        new PostgresCdcSource(config.source(), new NoSink(), config.cdc().heartbeat());
+        new PostgresCdcSource(
+            (PostgresSourceConfig) config.source(), new NoSink(), config.cdc().heartbeat());
     try {
       source.start();
       source.snapshotCompleted().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -97,7 +99,7 @@ class TeardownCommandIT {
       source.close();
     }
     await().atMost(TIMEOUT).until(() -> slotActive() == Boolean.FALSE);
-    assertThat(config.source().offsetsFile()).exists();
+    assertThat(((PostgresSourceConfig) config.source()).offsetsFile()).exists();
 
     Run declined = run("no\n", "teardown", "--config", configFile.toString());
 
@@ -121,7 +123,7 @@ class TeardownCommandIT {
     assertThat(count("pg_publication WHERE pubname = 'ragstream_it_td_pub_" + suffix + "'"))
         .isZero();
     assertThat(count("pg_class WHERE relname = 'ragstream_it_td_hb_" + suffix + "'")).isZero();
-    assertThat(config.source().offsetsFile()).doesNotExist();
+    assertThat(((PostgresSourceConfig) config.source()).offsetsFile()).doesNotExist();
 
     Run again = run("", "teardown", "--config", configFile.toString(), "--yes");
 

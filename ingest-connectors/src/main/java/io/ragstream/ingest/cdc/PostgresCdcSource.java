@@ -1,12 +1,9 @@
 package io.ragstream.ingest.cdc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.debezium.engine.ChangeEvent;
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.format.Json;
 import io.debezium.engine.spi.OffsetCommitPolicy;
 import io.ragstream.core.error.RagstreamException;
 import io.ragstream.ingest.cdc.internal.DebeziumProperties;
+import io.ragstream.ingest.cdc.internal.EmbeddedCdcEngine;
 import io.ragstream.ingest.cdc.internal.HeartbeatTable;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.cdc.internal.SlotGuard;
@@ -15,22 +12,13 @@ import io.ragstream.ingest.config.PostgresSourceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,32 +48,15 @@ import org.slf4j.LoggerFactory;
  * engine runs on its own threads. The sink is not owned: the caller closes it after {@link
  * #close()}.
  */
-public final class PostgresCdcSource implements AutoCloseable {
+public final class PostgresCdcSource implements CdcSource {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration TEARDOWN_TIMEOUT = Duration.ofSeconds(30);
-  private static final String INITIAL_SNAPSHOT = "Initial Snapshot";
-
-  private enum State {
-    NEW,
-    STARTED,
-    CLOSED
-  }
 
   private final PostgresSourceConfig config;
-  private final CdcRecordSink sink;
   private final PostgresCatalog catalog;
-  private final String notificationTopic;
   private final HeartbeatConfig heartbeatConfig;
   private final HeartbeatTable heartbeat;
-  private final AtomicLong heartbeatsAcknowledged = new AtomicLong();
-  private final CompletableFuture<Void> snapshotCompleted = new CompletableFuture<>();
-  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private final AtomicReference<Throwable> batchFailure = new AtomicReference<>();
-  private final AtomicLong recordsWritten = new AtomicLong();
-  private State state = State.NEW;
-  private DebeziumEngine<ChangeEvent<String, String>> engine;
-  private ExecutorService executor;
+  private final EmbeddedCdcEngine engine;
 
   /**
    * A source for {@code config} writing to {@code sink}, with heartbeats as {@link
@@ -104,9 +75,7 @@ public final class PostgresCdcSource implements AutoCloseable {
   public PostgresCdcSource(
       PostgresSourceConfig config, CdcRecordSink sink, HeartbeatConfig heartbeat) {
     this.config = config;
-    this.sink = sink;
     this.catalog = new PostgresCatalog(config);
-    this.notificationTopic = DebeziumProperties.notificationTopic(config);
     this.heartbeatConfig = heartbeat;
     this.heartbeat = new HeartbeatTable(heartbeat, config);
     if (config.tables().stream()
@@ -116,6 +85,19 @@ public final class PostgresCdcSource implements AutoCloseable {
               + heartbeat.qualifiedName()
               + " is a mapped table; name a table of its own");
     }
+    Properties properties = DebeziumProperties.of(config);
+    if (heartbeat.enabled()) {
+      this.heartbeat.configure(properties);
+    }
+    // Heartbeat events exist only to move the slot, and the normalizer would send an unmapped
+    // table's events to the DLQ: they are acknowledged but never written to the sink.
+    this.engine =
+        new EmbeddedCdcEngine(
+            config.slotName(),
+            properties,
+            DebeziumProperties.notificationTopic(config.topicPrefix()),
+            Set.of(this.heartbeat.heartbeatTopic(), this.heartbeat.tableTopic()),
+            sink);
   }
 
   /**
@@ -134,10 +116,20 @@ public final class PostgresCdcSource implements AutoCloseable {
    * @throws io.ragstream.core.error.RetriableException when the database cannot be reached
    * @throws IllegalStateException when called twice or after {@link #close()}
    */
-  public synchronized void start() {
-    if (state != State.NEW) {
-      throw new IllegalStateException("CDC source can be started once, state is " + state);
-    }
+  public void start() {
+    engine.start(this::preflight, List.of(config.offsetsFile()));
+    LOG.info(
+        "CDC source started: {}:{}/{} tables {} slot {} publication {} offsets {}",
+        config.host(),
+        config.port(),
+        config.database(),
+        config.tables().stream().map(t -> t.qualifiedName()).toList(),
+        config.slotName(),
+        config.publicationName(),
+        config.offsetsFile().toAbsolutePath());
+  }
+
+  private void preflight() {
     catalog.validate();
     new SlotGuard(config, catalog).check();
     if (heartbeatConfig.enabled()) {
@@ -152,37 +144,14 @@ public final class PostgresCdcSource implements AutoCloseable {
             e);
       }
     }
-    Path offsets = config.offsetsFile().toAbsolutePath();
-    try {
-      Files.createDirectories(offsets.getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create directory of offsets file " + offsets, e);
-    }
-    engine =
-        DebeziumEngine.create(Json.class)
-            .using(engineProperties())
-            .using(OffsetCommitPolicy.always())
-            .using(this::onCompletion)
-            .notifying(this::handleBatch)
-            .build();
-    executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ragstream-cdc-" + config.slotName());
-              t.setDaemon(true);
-              return t;
-            });
-    executor.execute(engine);
-    state = State.STARTED;
-    LOG.info(
-        "CDC source started: {}:{}/{} tables {} slot {} publication {} offsets {}",
-        config.host(),
-        config.port(),
-        config.database(),
-        config.tables().stream().map(t -> t.qualifiedName()).toList(),
-        config.slotName(),
-        config.publicationName(),
-        offsets);
+  }
+
+  /**
+   * Number of heartbeat events (heartbeat table changes and Debezium heartbeat records)
+   * acknowledged without being written to the sink since {@link #start()}.
+   */
+  public long heartbeatsAcknowledged() {
+    return engine.recordsDropped();
   }
 
   /**
@@ -192,7 +161,7 @@ public final class PostgresCdcSource implements AutoCloseable {
    * when the snapshot is aborted, the engine fails, or the source is closed first.
    */
   public CompletableFuture<Void> snapshotCompleted() {
-    return snapshotCompleted;
+    return engine.snapshotCompleted();
   }
 
   /**
@@ -201,20 +170,12 @@ public final class PostgresCdcSource implements AutoCloseable {
    * observe failures: the source does not restart itself.
    */
   public CompletableFuture<Void> terminated() {
-    return terminated;
-  }
-
-  /**
-   * Number of heartbeat events (heartbeat table changes and Debezium heartbeat records)
-   * acknowledged without being written to the sink since {@link #start()}.
-   */
-  public long heartbeatsAcknowledged() {
-    return heartbeatsAcknowledged.get();
+    return engine.terminated();
   }
 
   /** Number of change events written to the sink and acknowledged since {@link #start()}. */
   public long recordsWritten() {
-    return recordsWritten.get();
+    return engine.recordsWritten();
   }
 
   /**
@@ -224,30 +185,7 @@ public final class PostgresCdcSource implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (state == State.CLOSED) {
-        return;
-      }
-      boolean started = state == State.STARTED;
-      state = State.CLOSED;
-      if (!started) {
-        return;
-      }
-    }
-    try {
-      stopEngine();
-      terminated.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      // already reported through terminated()
-    } catch (TimeoutException e) {
-      throw new RagstreamException(
-          "CDC engine for slot " + config.slotName() + " did not stop within " + CLOSE_TIMEOUT, e);
-    } finally {
-      executor.shutdownNow();
-    }
-    LOG.info("CDC source stopped (slot {}), {} records written", config.slotName(), recordsWritten);
+    engine.close();
   }
 
   /**
@@ -262,10 +200,8 @@ public final class PostgresCdcSource implements AutoCloseable {
    * @throws CdcSetupException when the slot stays in use
    */
   public void dropSlotAndPublication() throws InterruptedException {
-    synchronized (this) {
-      if (state == State.STARTED) {
-        throw new IllegalStateException("close the CDC source before dropping its slot");
-      }
+    if (engine.running()) {
+      throw new IllegalStateException("close the CDC source before dropping its slot");
     }
     catalog.dropSlotAndPublication(TEARDOWN_TIMEOUT);
     try (Connection c = catalog.connect()) {
@@ -282,129 +218,6 @@ public final class PostgresCdcSource implements AutoCloseable {
       Files.deleteIfExists(config.offsetsFile());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete offsets file " + config.offsetsFile(), e);
-    }
-  }
-
-  private void handleBatch(
-      List<ChangeEvent<String, String>> events,
-      DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
-      throws InterruptedException {
-    List<CdcRecord> batch = new ArrayList<>(events.size());
-    List<String> snapshotStatuses = new ArrayList<>();
-    for (ChangeEvent<String, String> e : events) {
-      if (notificationTopic.equals(e.destination())) {
-        String status = initialSnapshotStatus(e.value());
-        if (status != null) {
-          snapshotStatuses.add(status);
-        }
-        continue;
-      }
-      if (isHeartbeat(e.destination())) {
-        heartbeatsAcknowledged.incrementAndGet(); // acknowledged below, so the slot advances
-        continue;
-      }
-      batch.add(new CdcRecord(e.destination(), e.key(), e.value()));
-    }
-    try {
-      sink.write(batch);
-    } catch (RuntimeException e) {
-      batchFailure.compareAndSet(null, e);
-      throw e;
-    }
-    for (ChangeEvent<String, String> e : events) {
-      committer.markProcessed(e);
-    }
-    committer.markBatchFinished();
-    recordsWritten.addAndGet(batch.size());
-    LOG.debug("CDC batch of {} records acknowledged", batch.size());
-    for (String status : snapshotStatuses) {
-      onSnapshotStatus(status);
-    }
-  }
-
-  private Properties engineProperties() {
-    Properties p = DebeziumProperties.of(config);
-    if (heartbeatConfig.enabled()) {
-      heartbeat.configure(p);
-    }
-    return p;
-  }
-
-  /**
-   * Heartbeat events are consumed here on purpose: they exist only to move the slot, and the
-   * normalizer would send an unmapped table's events to the DLQ.
-   */
-  private boolean isHeartbeat(String destination) {
-    return heartbeat.heartbeatTopic().equals(destination)
-        || heartbeat.tableTopic().equals(destination);
-  }
-
-  private void onSnapshotStatus(String status) {
-    switch (status) {
-      case "COMPLETED", "SKIPPED" -> {
-        LOG.info("Initial snapshot {} (slot {})", status.toLowerCase(), config.slotName());
-        snapshotCompleted.complete(null);
-      }
-      case "ABORTED" ->
-          snapshotCompleted.completeExceptionally(
-              new RagstreamException("initial snapshot aborted (slot " + config.slotName() + ")"));
-      default -> LOG.info("Initial snapshot {} (slot {})", status, config.slotName());
-    }
-  }
-
-  /** The {@code type} of an {@code Initial Snapshot} notification, or null for other ones. */
-  private static String initialSnapshotStatus(String json) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      JsonNode n = io.ragstream.core.json.Json.mapper().readTree(json);
-      return INITIAL_SNAPSHOT.equals(n.path("aggregate_type").asText())
-          ? n.path("type").asText()
-          : null;
-    } catch (IOException e) {
-      throw new RagstreamException("unreadable Debezium notification: " + json, e);
-    }
-  }
-
-  private void onCompletion(boolean success, String message, Throwable error) {
-    Throwable cause = batchFailure.get() != null ? batchFailure.get() : error;
-    if (success && cause == null) {
-      snapshotCompleted.completeExceptionally(
-          new CancellationException("CDC source closed before the initial snapshot completed"));
-      terminated.complete(null);
-      return;
-    }
-    RagstreamException failure =
-        new RagstreamException(
-            "CDC engine for slot "
-                + config.slotName()
-                + " failed: "
-                + (cause != null ? cause.getMessage() : message),
-            cause);
-    snapshotCompleted.completeExceptionally(failure);
-    terminated.completeExceptionally(failure);
-  }
-
-  private void stopEngine() throws InterruptedException {
-    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
-    while (!terminated.isDone()) {
-      try {
-        engine.close();
-        return;
-      } catch (IllegalStateException e) {
-        // Debezium refuses to stop while its tasks are starting, and rejects a second stop.
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("shutting down") || m.contains("shut down")) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new RagstreamException("cannot stop CDC engine: " + m, e);
-        }
-        Thread.sleep(100); // bounded wait for the engine's task start to finish
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot stop CDC engine", e);
-      }
     }
   }
 }

@@ -45,7 +45,8 @@ public record PostgresSourceConfig(
     String slotName,
     String publicationName,
     List<TableMapping> tables,
-    Path offsetsFile) {
+    Path offsetsFile)
+    implements CdcSourceConfig {
 
   /** DESIGN.md's default source database. */
   public static final String DEFAULT_JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
@@ -130,6 +131,12 @@ public record PostgresSourceConfig(
         DEFAULT_PUBLICATION_NAME,
         List.of(TableMapping.defaults()),
         dataDir.resolve(DEFAULT_OFFSETS_FILE));
+  }
+
+  /** Always {@link SourceKind#POSTGRESQL}. */
+  @Override
+  public SourceKind kind() {
+    return SourceKind.POSTGRESQL;
   }
 
   /** Host name or address from the JDBC URL (IPv6 without brackets). */

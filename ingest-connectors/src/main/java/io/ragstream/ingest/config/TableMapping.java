@@ -17,7 +17,8 @@ import java.util.Set;
  * key: deletes carry only the key columns (PostgreSQL's default replica identity), so {@link
  * io.ragstream.ingest.cdc.PostgresCdcSource} refuses tables where it is not.
  *
- * @param schema PostgreSQL schema, e.g. {@code public}
+ * @param schema PostgreSQL schema, e.g. {@code public}; for MariaDB/MySQL the database, e.g. {@code
+ *     test}
  * @param table table name, e.g. {@code documents}
  * @param idColumn primary-key column; its value becomes the document id
  * @param titleColumn title column or null

@@ -38,7 +38,8 @@ public final class ChangeNormalizer {
    * state stores, no internal topics.
    */
   public static Topology topology(NormalizerConfig config) {
-    DebeziumChangeMapper mapper = new DebeziumChangeMapper(config.topicPrefix(), config.tables());
+    DebeziumChangeMapper mapper =
+        new DebeziumChangeMapper(config.topicPrefix(), config.tables(), config.sourceKind());
     Topology topology = new Topology();
     topology.addSource(
         SOURCE,

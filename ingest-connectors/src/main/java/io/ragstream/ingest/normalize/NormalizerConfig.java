@@ -2,6 +2,7 @@ package io.ragstream.ingest.normalize;
 
 import io.ragstream.core.model.Topics;
 import io.ragstream.ingest.config.PostgresSourceConfig;
+import io.ragstream.ingest.config.SourceKind;
 import io.ragstream.ingest.config.TableMapping;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,8 @@ import java.util.Set;
  *     or null (default) for dynamic membership. With one instance per id, a restart after a crash
  *     rejoins at once instead of waiting for the dead member's session timeout (45 s); two running
  *     instances must never share an id.
+ * @param sourceKind the kind of database the inputs were captured from (documentId prefix, how
+ *     {@code version} is derived); default {@link SourceKind#POSTGRESQL}
  * @throws IllegalArgumentException naming the field when a value is invalid
  */
 public record NormalizerConfig(
@@ -51,7 +54,8 @@ public record NormalizerConfig(
     int replicationFactor,
     int partitions,
     boolean createTopics,
-    String groupInstanceId) {
+    String groupInstanceId,
+    SourceKind sourceKind) {
 
   /** Default Kafka Streams application id. */
   public static final String DEFAULT_APPLICATION_ID = "ragstream-normalizer";
@@ -73,6 +77,7 @@ public record NormalizerConfig(
     commitInterval = commitInterval == null ? DEFAULT_COMMIT_INTERVAL : commitInterval;
     processingGuarantee =
         processingGuarantee == null ? ProcessingGuarantee.AT_LEAST_ONCE : processingGuarantee;
+    sourceKind = sourceKind == null ? SourceKind.POSTGRESQL : sourceKind;
     notBlank("normalizer.applicationId", applicationId);
     notBlank("normalizer.topicPrefix", topicPrefix);
     notBlank("normalizer.changesTopic", changesTopic);
@@ -149,6 +154,7 @@ public record NormalizerConfig(
     private int partitions = 1;
     private boolean createTopics = true;
     private String groupInstanceId;
+    private SourceKind sourceKind;
 
     private Builder(String bootstrapServers, Path stateDir, List<TableMapping> tables) {
       this.bootstrapServers = bootstrapServers;
@@ -212,6 +218,12 @@ public record NormalizerConfig(
       return this;
     }
 
+    /** The kind of source database (default PostgreSQL). */
+    public Builder sourceKind(SourceKind v) {
+      this.sourceKind = v;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the field when a value is invalid
      */
@@ -229,7 +241,8 @@ public record NormalizerConfig(
           replicationFactor,
           partitions,
           createTopics,
-          groupInstanceId);
+          groupInstanceId,
+          sourceKind);
     }
   }
 }

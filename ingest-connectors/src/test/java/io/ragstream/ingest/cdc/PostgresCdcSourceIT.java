@@ -3,11 +3,9 @@ package io.ragstream.ingest.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.core.error.RagstreamException;
-import io.ragstream.core.error.RetriableException;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DocumentChange;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
@@ -26,16 +24,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,7 +130,7 @@ class PostgresCdcSourceIT {
 
     PostgresCdcSource first = start();
     first.snapshotCompleted().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    RawTopic topic = new RawTopic(config.tables().get(0).topic(config.topicPrefix()));
+    RawTopic topic = rawTopic(config.tables().get(0).topic(config.topicPrefix()));
     topic.awaitSize(2);
     assertThat(topic.ops()).containsExactlyInAnyOrder("r:1", "r:2");
     JsonNode snapshotRow = topic.values().get(0);
@@ -202,7 +194,7 @@ class PostgresCdcSourceIT {
     runner.start().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
     sql("UPDATE public." + table + " SET id = 'b' WHERE id = 'a'"); // primary-key change
-    RawTopic changes = new RawTopic(changesTopic);
+    RawTopic changes = rawTopic(changesTopic);
     changes.awaitSize(4);
     List<ConsumerRecord<String, String>> records = changes.records;
     DocumentChange snapshot = Json.readChange(records.get(0).value());
@@ -230,25 +222,12 @@ class PostgresCdcSourceIT {
   @Test
   void reportsASinkFailureAndReplaysTheUnstoredBatchOnRestart() throws Exception {
     createDocumentsTable();
-    AtomicBoolean failNextWrite = new AtomicBoolean();
-    CdcRecordSink flaky =
-        new CdcRecordSink() {
-          @Override
-          public void write(List<CdcRecord> batch) throws InterruptedException {
-            if (!batch.isEmpty() && failNextWrite.getAndSet(false)) {
-              throw new RetriableException("Kafka unavailable (simulated)", null);
-            }
-            sink.write(batch);
-          }
-
-          @Override
-          public void close() {}
-        };
+    FailOnceSink flaky = new FailOnceSink(sink);
     PostgresCdcSource first = new PostgresCdcSource(config, flaky);
     sources.add(first);
     first.start();
     first.snapshotCompleted().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    failNextWrite.set(true);
+    flaky.failNextWrite();
 
     sql("INSERT INTO public." + table + " VALUES ('1', 'One', 'body', 't', NULL, now())");
 
@@ -256,12 +235,12 @@ class PostgresCdcSourceIT {
         .failsWithin(TIMEOUT)
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(RagstreamException.class)
-        .withMessageContaining("Kafka unavailable (simulated)");
+        .withMessageContaining(FailOnceSink.MESSAGE);
     first.close();
 
     PostgresCdcSource second = start();
     second.snapshotCompleted().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    RawTopic topic = new RawTopic(config.tables().get(0).topic(config.topicPrefix()));
+    RawTopic topic = rawTopic(config.tables().get(0).topic(config.topicPrefix()));
     topic.awaitSize(1);
     assertThat(topic.ops()).containsExactly("c:1");
   }
@@ -372,65 +351,9 @@ class PostgresCdcSourceIT {
     return DriverManager.getConnection(JDBC_URL, USER, "");
   }
 
-  /** Reads a one-partition topic from the beginning, accumulating records. */
-  private final class RawTopic {
-    final List<ConsumerRecord<String, String>> records = new ArrayList<>();
-    private final KafkaConsumer<String, String> consumer;
-
-    RawTopic(String topic) {
-      consumer =
-          new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  broker.bootstrapServers(),
-                  ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                  false,
-                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                  "read_committed"),
-              new StringDeserializer(),
-              new StringDeserializer());
-      closeables.add(consumer);
-      TopicPartition tp = new TopicPartition(topic, 0);
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-    }
-
-    void awaitSize(int n) {
-      await()
-          .atMost(TIMEOUT)
-          .untilAsserted(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                assertThat(records).hasSizeGreaterThanOrEqualTo(n);
-              });
-      // nothing beyond n arrives within a short extra poll window
-      consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-      assertThat(records).as("records on %s: %s", consumer.assignment(), ops()).hasSize(n);
-    }
-
-    List<JsonNode> values() {
-      return records.stream().map(r -> r.value() == null ? null : parse(r.value())).toList();
-    }
-
-    /** {@code op:id} per record, {@code tombstone:id} for null values. */
-    List<String> ops() {
-      List<String> ops = new ArrayList<>();
-      for (ConsumerRecord<String, String> r : records) {
-        String id = r.key().startsWith("{") ? parse(r.key()).path("id").asText() : r.key();
-        ops.add(
-            r.value() == null
-                ? "tombstone:" + id
-                : parse(r.value()).path("op").asText() + ":" + id);
-      }
-      return ops;
-    }
-  }
-
-  private static JsonNode parse(String json) {
-    try {
-      return Json.mapper().readTree(json);
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + json, e);
-    }
+  private RawTopic rawTopic(String topic) {
+    RawTopic t = new RawTopic(broker.bootstrapServers(), topic, TIMEOUT);
+    closeables.add(t);
+    return t;
   }
 }

@@ -213,28 +213,10 @@ public final class PostgresCatalog {
         }
       }
     }
-    if (primaryKey.isEmpty()) {
-      throw new CdcSetupException(
-          "table "
-              + name
-              + " has no primary key: Debezium emits no usable deletes for it (a"
-              + " delete event would carry no row id). Add one, e.g. ALTER TABLE "
-              + name
-              + " ADD PRIMARY KEY ("
-              + t.idColumn()
-              + ")");
-    }
-    if (!primaryKey.equals(List.of(t.idColumn()))) {
-      throw new CdcSetupException(
-          "the primary key of table "
-              + name
-              + " is ("
-              + String.join(", ", primaryKey)
-              + ") but the mapping's idColumn is '"
-              + t.idColumn()
-              + "'; the id column must be the whole primary key, because deletes carry only the"
-              + " key columns");
-    }
+    TableChecks.primaryKeyIsIdColumn(
+        t,
+        primaryKey,
+        "Debezium emits no usable deletes for it (a delete event would carry no row id)");
     if (replicaIdentity != 'd' && replicaIdentity != 'f') {
       throw new CdcSetupException(
           "table "
@@ -245,18 +227,7 @@ public final class PostgresCatalog {
               + name
               + " REPLICA IDENTITY DEFAULT");
     }
-    for (String column : t.columns()) {
-      if (!columns.contains(column)) {
-        throw new CdcSetupException(
-            "mapped column '"
-                + column
-                + "' does not exist in table "
-                + name
-                + " (columns: "
-                + String.join(", ", columns)
-                + ")");
-      }
-    }
+    TableChecks.mappedColumnsExist(t, columns);
     checkTextType(t, "title-column", t.titleColumn(), types);
     checkTextType(t, "body-column", t.bodyColumn(), types);
     checkTextType(t, "tenant-column", t.tenantColumn(), types);

@@ -6,6 +6,7 @@ import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.SourceInfo;
+import io.ragstream.ingest.config.SourceKind;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.normalize.NormalizationException;
 import java.io.IOException;
@@ -16,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Maps one Debezium PostgreSQL record (JSON key and envelope, schemas disabled or enabled) to a
- * {@link MappingOutcome}. Pure and thread-safe.
+ * Maps one Debezium PostgreSQL, MariaDB or MySQL record (JSON key and envelope, schemas disabled or
+ * enabled) to a {@link MappingOutcome}. Pure and thread-safe.
  *
  * <p>Envelope: {@code {before, after, source{connector, db, schema, table, lsn, ts_ms, ...}, op,
  * ts_ms}}; key: the primary-key columns. Rules:
@@ -36,29 +37,34 @@ import java.util.Map;
  *       the reason.
  * </ul>
  *
- * <p>documentId is {@code pg:<schema>.<table>:<id>}. version is {@code source.lsn}: the LSN of the
- * change record in the WAL. DESIGN.md speaks of the commit LSN, but two updates of one row in one
- * transaction share a commit LSN, while the change LSN differs and, because row locks serialize
- * writers, grows with commit order for any one row. Snapshot reads ({@code r}) carry the snapshot's
- * LSN, which is below every change streamed after it. committedAt is {@code source.ts_ms},
- * capturedAt the envelope's {@code ts_ms} (0 when absent). The ACL column is a {@code text[]} (a
- * JSON array of strings; NULL gives an empty list, NULL elements are dropped). Title, body and
- * tenant are strings (numbers and booleans are rendered as text). Metadata columns are rendered as
- * text, non-scalar values as JSON text; NULLs are left out.
+ * <p>MariaDB and MySQL ({@code source.connector} {@code mariadb} / {@code mysql}, as configured by
+ * the {@link SourceKind}): the table is {@code source.db}.{@code source.table} (a database is the
+ * schema of the mapping), the documentId {@code mariadb:<db>.<table>:<id>} ({@code mysql:...}), the
+ * version the binlog coordinates packed by {@link BinlogVersion} (over-large coordinates are
+ * rejected), and an ACL column may be a JSON column (it arrives as JSON text holding an array of
+ * strings). An envelope from another connector than the configured one is rejected.
+ *
+ * <p>PostgreSQL: documentId is {@code pg:<schema>.<table>:<id>}. version is {@code source.lsn}: the
+ * LSN of the change record in the WAL. DESIGN.md speaks of the commit LSN, but two updates of one
+ * row in one transaction share a commit LSN, while the change LSN differs and, because row locks
+ * serialize writers, grows with commit order for any one row. Snapshot reads ({@code r}) carry the
+ * snapshot's LSN, which is below every change streamed after it. committedAt is {@code
+ * source.ts_ms}, capturedAt the envelope's {@code ts_ms} (0 when absent). The ACL column is a
+ * {@code text[]} (a JSON array of strings; NULL gives an empty list, NULL elements are dropped).
+ * Title, body and tenant are strings (numbers and booleans are rendered as text). Metadata columns
+ * are rendered as text, non-scalar values as JSON text; NULLs are left out.
  *
  * <p>Bad data (docs/bad-data.md): a mapped id, title, body, tenant or ACL column that is absent
  * from the row (dropped or renamed in the source) is rejected as {@link
  * DeadLetterReason#COLUMN_MISSING} naming the column and its mapping key, never read as NULL; a
  * metadata column that is absent is left out like a NULL. A title, body or tenant holding an array
  * or a struct (geometric types, arrays) is rejected as {@link DeadLetterReason#UNSUPPORTED_TYPE};
- * one holding Debezium's unavailable-value placeholder (an unchanged TOASTed value under REPLICA
- * IDENTITY DEFAULT) as {@link DeadLetterReason#VALUE_UNAVAILABLE}.
+ * one still holding Debezium's unavailable-value placeholder (an unchanged TOASTed value the
+ * reselect post processor could not read back) as {@link DeadLetterReason#VALUE_UNAVAILABLE}.
  */
 public final class DebeziumChangeMapper {
   /** Prefix of PostgreSQL document ids. */
   public static final String ID_PREFIX = "pg:";
-
-  private static final String DEFAULT_CONNECTOR = "postgresql";
 
   /**
    * Debezium's {@code unavailable.value.placeholder} default: the value of a TOASTed column that an
@@ -66,11 +72,18 @@ public final class DebeziumChangeMapper {
    */
   static final String UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
+  private final SourceKind kind;
   private final Map<String, TableMapping> byTopic = new HashMap<>();
   private final Map<String, TableMapping> byTable = new HashMap<>();
 
-  /** A mapper for the Debezium topics {@code <topicPrefix>.<schema>.<table>} of {@code tables}. */
+  /** A mapper for PostgreSQL's topics {@code <topicPrefix>.<schema>.<table>} of {@code tables}. */
   public DebeziumChangeMapper(String topicPrefix, List<TableMapping> tables) {
+    this(topicPrefix, tables, SourceKind.POSTGRESQL);
+  }
+
+  /** A mapper for the Debezium topics of {@code tables} captured from a {@code kind} source. */
+  public DebeziumChangeMapper(String topicPrefix, List<TableMapping> tables, SourceKind kind) {
+    this.kind = kind;
     for (TableMapping t : tables) {
       byTopic.put(t.topic(topicPrefix), t);
       byTable.put(t.qualifiedName(), t);
@@ -79,7 +92,12 @@ public final class DebeziumChangeMapper {
 
   /** {@code pg:<schema>.<table>:<id>}, the documentId of row {@code id} of {@code table}. */
   public static String documentId(TableMapping table, String id) {
-    return ID_PREFIX + table.qualifiedName() + ":" + id;
+    return documentId(SourceKind.POSTGRESQL, table, id);
+  }
+
+  /** {@code <kind prefix><schema>.<table>:<id>}, e.g. {@code mariadb:test.documents:42}. */
+  public static String documentId(SourceKind kind, TableMapping table, String id) {
+    return kind.documentIdPrefix() + table.qualifiedName() + ":" + id;
   }
 
   /**
@@ -111,7 +129,7 @@ public final class DebeziumChangeMapper {
     }
     JsonNode keyNode = parse(key, "key");
     return new MappingOutcome.Tombstone(
-        documentId(table, id(keyNode, table.idColumn(), "the record key")));
+        documentId(kind, table, id(keyNode, table.idColumn(), "the record key")));
   }
 
   private MappingOutcome change(String topic, byte[] key, byte[] value) {
@@ -124,7 +142,15 @@ public final class DebeziumChangeMapper {
     if (!source.isObject()) {
       throw new NormalizationException("Debezium envelope without a source block");
     }
-    String schema = text(source, "schema");
+    String connector = text(source, "connector");
+    if (connector != null && !connector.equals(kind.connector())) {
+      throw new NormalizationException(
+          "record from Debezium connector '"
+              + connector
+              + "' but the normalizer is configured for "
+              + kind.connector());
+    }
+    String schema = text(source, kind.binlog() ? "db" : "schema");
     String tableName = text(source, "table");
     if (tableName == null) {
       throw new NormalizationException("Debezium envelope without source.table");
@@ -149,16 +175,11 @@ public final class DebeziumChangeMapper {
               + " documents cannot be deleted one by one; they stay indexed until a reconcile"
               + " removes them");
     }
-    long version = lsn(source);
+    long version = kind.binlog() ? BinlogVersion.of(source, op.equals("r")) : lsn(source);
     long committedAt = longOrZero(source, "ts_ms");
     long capturedAt = longOrZero(envelope, "ts_ms");
-    String connector = text(source, "connector");
     SourceInfo sourceInfo =
-        new SourceInfo(
-            connector == null ? DEFAULT_CONNECTOR : connector,
-            text(source, "db"),
-            table.schema(),
-            table.table());
+        new SourceInfo(kind.connector(), text(source, "db"), table.schema(), table.table());
     return switch (op) {
       case "c", "r", "u" -> {
         JsonNode after = envelope.path("after");
@@ -169,7 +190,7 @@ public final class DebeziumChangeMapper {
         yield new MappingOutcome.Change(
             new DocumentChange(
                 DocumentChange.Op.UPSERT,
-                documentId(table, id),
+                documentId(kind, table, id),
                 version,
                 committedAt,
                 capturedAt,
@@ -193,7 +214,7 @@ public final class DebeziumChangeMapper {
         }
         yield new MappingOutcome.Change(
             DocumentChange.delete(
-                documentId(table, id), version, committedAt, capturedAt, sourceInfo));
+                documentId(kind, table, id), version, committedAt, capturedAt, sourceInfo));
       }
       default ->
           throw new NormalizationException(
@@ -366,13 +387,16 @@ public final class DebeziumChangeMapper {
     return v.asText();
   }
 
-  private static List<String> acl(JsonNode row, String column) {
+  private List<String> acl(JsonNode row, String column) {
     if (column == null) {
       return List.of();
     }
     JsonNode v = row.get(column);
     if (v == null || v.isNull()) {
       return List.of();
+    }
+    if (v.isTextual() && kind.binlog()) {
+      v = parse(v.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), "acl column");
     }
     if (!v.isArray()) {
       throw new NormalizationException(

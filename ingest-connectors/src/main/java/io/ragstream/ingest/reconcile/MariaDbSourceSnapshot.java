@@ -1,0 +1,275 @@
+package io.ragstream.ingest.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.error.RagstreamException;
+import io.ragstream.core.json.Json;
+import io.ragstream.core.model.DocumentChange;
+import io.ragstream.core.model.SourceInfo;
+import io.ragstream.ingest.cdc.internal.MariaDbCatalog;
+import io.ragstream.ingest.config.MariaDbSourceConfig;
+import io.ragstream.ingest.config.TableMapping;
+import io.ragstream.ingest.normalize.internal.BinlogVersion;
+import io.ragstream.ingest.normalize.internal.DebeziumChangeMapper;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The {@link SourceSnapshot} of a MariaDB source: a {@code START TRANSACTION WITH CONSISTENT
+ * SNAPSHOT} read-only transaction and, as its repair horizon, the binlog position that MariaDB
+ * reports for exactly that snapshot ({@code binlog_snapshot_file} / {@code
+ * binlog_snapshot_position}, MariaDB's consistent-snapshot status variables), packed like every
+ * change version ({@link BinlogVersion#horizon}).
+ *
+ * <p>The binlog is written in commit order and a transaction's events follow its position, so every
+ * change the snapshot shows sits before the horizon and every change it does not show at or after
+ * it; repairs carry {@code base - 2} and {@code base - 1} (no rows event is one or two bytes long,
+ * so no change version lies in between). No lock and no waiting is needed, unlike PostgreSQL. MySQL
+ * has no such status variables: it is refused with a clear message.
+ *
+ * <p>Rows are read with the mapper's rendering: id, title, body and tenant as text ({@code CAST(...
+ * AS CHAR)}), the ACL as a JSON array of strings (NULL elements dropped), metadata as text.
+ */
+public final class MariaDbSourceSnapshot implements SourceSnapshot {
+  private static final int FETCH_SIZE = 1_000;
+
+  private final MariaDbSourceConfig config;
+  private final Connection connection;
+  private final long base;
+  private final long snapshotAt;
+
+  private MariaDbSourceSnapshot(
+      MariaDbSourceConfig config, Connection connection, long base, long snapshotAt) {
+    this.config = config;
+    this.connection = connection;
+    this.base = base;
+    this.snapshotAt = snapshotAt;
+  }
+
+  /**
+   * Opens the snapshot and reads its binlog position.
+   *
+   * @throws RagstreamException when the database cannot be read or reports no snapshot position
+   */
+  public static MariaDbSourceSnapshot open(MariaDbSourceConfig config) {
+    Connection c = null;
+    try {
+      c = new MariaDbCatalog(config).connect();
+      c.setAutoCommit(true);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+      }
+      String file = null;
+      long position = -1;
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+        while (rs.next()) {
+          switch (rs.getString(1).toLowerCase()) {
+            case "binlog_snapshot_file" -> file = rs.getString(2);
+            case "binlog_snapshot_position" -> position = Long.parseLong(rs.getString(2));
+            default -> {}
+          }
+        }
+      }
+      if (file == null || file.isBlank() || position < 0) {
+        throw new RagstreamException(
+            "the source reports no binlog_snapshot_file/position: reconcile needs MariaDB with"
+                + " log_bin on (MySQL has no consistent-snapshot binlog position)");
+      }
+      long snapshotAt;
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)")) {
+        rs.next();
+        snapshotAt = rs.getLong(1);
+      }
+      return new MariaDbSourceSnapshot(
+          config, c, BinlogVersion.horizon(file, position), snapshotAt);
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw new RagstreamException(
+          "cannot open a snapshot of " + config.jdbcUrl() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  @Override
+  public long base() {
+    return base;
+  }
+
+  @Override
+  public long deleteVersion() {
+    return base - 2;
+  }
+
+  @Override
+  public long upsertVersion() {
+    return base - 1;
+  }
+
+  @Override
+  public long snapshotAt() {
+    return snapshotAt;
+  }
+
+  @Override
+  public SourceInfo sourceInfo(TableMapping table) {
+    return new SourceInfo(config.kind().connector(), table.schema(), table.schema(), table.table());
+  }
+
+  @Override
+  public String documentIdPrefix(TableMapping table) {
+    return DebeziumChangeMapper.documentId(config.kind(), table, "");
+  }
+
+  @Override
+  public void forEachRow(TableMapping table, Consumer<DocumentChange> action) {
+    List<String> columns = new ArrayList<>();
+    columns.add(text(table.idColumn()));
+    columns.add(textOrNull(table.titleColumn()));
+    columns.add(textOrNull(table.bodyColumn()));
+    columns.add(textOrNull(table.tenantColumn()));
+    columns.add(textOrNull(table.aclColumn()));
+    for (String m : table.metadataColumns()) {
+      columns.add(text(m));
+    }
+    String sql = "SELECT " + String.join(", ", columns) + " FROM " + qualified(table);
+    SourceInfo source = sourceInfo(table);
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      ps.setFetchSize(FETCH_SIZE);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Map<String, String> metadata = new LinkedHashMap<>();
+          int i = 6;
+          for (String m : table.metadataColumns()) {
+            String v = rs.getString(i++);
+            if (v != null) {
+              metadata.put(m, v);
+            }
+          }
+          action.accept(
+              new DocumentChange(
+                  DocumentChange.Op.UPSERT,
+                  DebeziumChangeMapper.documentId(config.kind(), table, rs.getString(1)),
+                  upsertVersion(),
+                  snapshotAt,
+                  System.currentTimeMillis(),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  acl(table, rs.getString(5)),
+                  metadata,
+                  source));
+        }
+      }
+    } catch (SQLException e) {
+      throw new RagstreamException(
+          "cannot read " + table.qualifiedName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<String> acl(TableMapping table, String json) {
+    List<String> acl = new ArrayList<>();
+    if (json == null) {
+      return acl;
+    }
+    try {
+      JsonNode n = Json.mapper().readTree(json);
+      if (n != null && n.isArray()) {
+        for (JsonNode p : n) {
+          if (p.isTextual()) {
+            acl.add(p.asText());
+          }
+        }
+      }
+      return acl;
+    } catch (IOException e) {
+      throw new RagstreamException(
+          "acl column of " + table.qualifiedName() + " holds no JSON array: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Set<String> existing(TableMapping table, Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+    String sql =
+        "SELECT "
+            + text(table.idColumn())
+            + " FROM "
+            + qualified(table)
+            + " WHERE "
+            + quote(table.idColumn())
+            + " IN ("
+            + marks
+            + ")";
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      int i = 1;
+      for (String id : ids) {
+        ps.setString(i++, id);
+      }
+      Set<String> found = new HashSet<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+      }
+      return found;
+    } catch (SQLException e) {
+      throw new RagstreamException(
+          "cannot look up ids in " + table.qualifiedName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try (Statement st = connection.createStatement()) {
+      st.execute("ROLLBACK");
+    } catch (SQLException e) {
+      // closing anyway
+    }
+    closeQuietly(connection);
+  }
+
+  private static String text(String column) {
+    return "CAST(" + quote(column) + " AS CHAR)";
+  }
+
+  private static String textOrNull(String column) {
+    return column == null ? "NULL" : text(column);
+  }
+
+  private static String qualified(TableMapping table) {
+    return quote(table.schema()) + "." + quote(table.table());
+  }
+
+  private static String quote(String identifier) {
+    return "`" + identifier.replace("`", "``") + "`";
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        // nothing left to do
+      }
+    }
+  }
+}
