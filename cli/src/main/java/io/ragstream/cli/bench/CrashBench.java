@@ -38,15 +38,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code ragstream bench crash}: the crash-consistency harness of issue 8.
  *
- * <p>Runs {@code ragstream local} as a child JVM over a fresh table, drives a seeded random
- * workload against the table (inserts, body and title updates, ACL and tenant changes, deletes,
- * primary-key changes, large, empty and NULL bodies) and kills the child with SIGKILL ({@link
- * Process#destroyForcibly()}) at random moments — the first one while it is still snapshotting or
- * catching up, about half of the others after it has caught up and streams — restarting it each
- * time; halfway through it restarts PostgreSQL once (and the platform after it). When the workload
- * is done it waits until {@link Reconciliation} reports that the index holds exactly what the table
- * holds, and prints the seed, the counts and the result. Exit code 0 when the index converged to
- * zero differences, 1 otherwise.
+ * <p>Runs {@code ragstream local} as a child JVM over a fresh PostgreSQL or MariaDB table ({@code
+ * --source}), drives a seeded random workload against the table (inserts, body and title updates,
+ * ACL and tenant changes, deletes, primary-key changes, large, empty and NULL bodies) and kills the
+ * child with SIGKILL ({@link Process#destroyForcibly()}) at random moments — the first one while it
+ * is still snapshotting or catching up, about half of the others after it has caught up and streams
+ * — restarting it each time; halfway through it restarts PostgreSQL once (and the platform after
+ * it). When the workload is done it waits until {@link Reconciliation} reports that the index holds
+ * exactly what the table holds, and prints the seed, the counts and the result. Exit code 0 when
+ * the index converged to zero differences, 1 otherwise.
  *
  * <p>The same seed gives the same workload and the same kill points (as operation indexes), so a
  * failure can be replayed; the timing of the pipeline itself is not deterministic.
@@ -78,21 +78,29 @@ public final class CrashBench implements Callable<Integer> {
   int rate;
 
   @Option(
-      names = "--skip-postgres-restart",
+      names = {"--skip-database-restart", "--skip-postgres-restart"},
       description = "Do not restart PostgreSQL halfway (it is restarted once by default).")
   boolean skipPostgresRestart;
 
   @Option(
-      names = "--postgres-restart-command",
+      names = {"--restart-command", "--postgres-restart-command"},
       description =
-          "Command that restarts PostgreSQL (default: pg_ctlcluster --skip-systemctl-redirect"
-              + " <newest cluster> main restart).")
+          "Command that restarts the source database (default: pg_ctlcluster"
+              + " --skip-systemctl-redirect <newest cluster> main restart; MariaDB: mariadb-admin"
+              + " shutdown, then start-stop-daemon --start ... /usr/sbin/mariadbd).")
   String postgresRestartCommand;
 
   @Option(
+      names = "--source",
+      defaultValue = "postgresql",
+      description = "Source database kind: postgresql or mariadb (default ${DEFAULT-VALUE}).")
+  String sourceKind;
+
+  @Option(
       names = "--jdbc-url",
-      defaultValue = "jdbc:postgresql://127.0.0.1:5432/postgres",
-      description = "Source database (user postgres).")
+      description =
+          "Source database (default jdbc:postgresql://127.0.0.1:5432/postgres as postgres, or"
+              + " jdbc:mariadb://127.0.0.1:3306/test as root).")
   String jdbcUrl;
 
   @Option(names = "--data-dir", description = "Data directory (default: a new temp directory).")
@@ -120,6 +128,9 @@ public final class CrashBench implements Callable<Integer> {
   private int starts;
   private int sigkills;
   private String table;
+  private String qualified;
+  private boolean mariadb;
+  private String dbUser;
   private String slot;
   private String publication;
 
@@ -129,6 +140,23 @@ public final class CrashBench implements Callable<Integer> {
     Random random = new Random(s);
     String tag = Long.toString(Math.abs(s) % 1_000_000_000L, 36);
     table = "ragstream_crash_" + tag;
+    mariadb =
+        switch (sourceKind.toLowerCase()) {
+          case "postgresql", "postgres" -> false;
+          case "mariadb" -> true;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  new picocli.CommandLine(this), "--source must be postgresql or mariadb");
+        };
+    if (jdbcUrl == null) {
+      jdbcUrl =
+          mariadb
+              ? "jdbc:mariadb://127.0.0.1:3306/test"
+              : "jdbc:postgresql://127.0.0.1:5432/postgres";
+    }
+    dbUser = mariadb ? "root" : "postgres";
+    qualified =
+        (mariadb ? jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1) : "public") + "." + table;
     slot = "ragstream_it_crash_" + tag;
     publication = "ragstream_crash_pub_" + tag;
     if (dataDir == null) {
@@ -136,9 +164,16 @@ public final class CrashBench implements Callable<Integer> {
     }
     Files.createDirectories(dataDir);
     System.out.printf(
-        "crash harness: seed %d, %d operations at %d/s, %d kills, PostgreSQL restart %s,"
+        "crash harness: seed %d, %s, %d operations at %d/s, %d kills, database restart %s,"
             + " table %s, data %s%n",
-        s, operations, rate, kills, !skipPostgresRestart, table, dataDir);
+        s,
+        mariadb ? "MariaDB" : "PostgreSQL",
+        operations,
+        rate,
+        kills,
+        !skipPostgresRestart,
+        qualified,
+        dataDir);
     writeConfig();
     TreeSet<Integer> killAt = new TreeSet<>();
     while (killAt.size() < Math.max(0, kills - 1)) {
@@ -171,7 +206,7 @@ public final class CrashBench implements Callable<Integer> {
         }
         if (op == pgRestartAt) {
           restartPostgres();
-          kill("after PostgreSQL restart");
+          kill("after the database restart");
           startChild();
         }
         try {
@@ -222,10 +257,15 @@ public final class CrashBench implements Callable<Integer> {
   private void createTable(Connection db, Random random) throws SQLException {
     try (Statement st = db.createStatement()) {
       st.execute(
-          "create table public."
-              + table
-              + " (id bigint primary key, title text, body text, tenant text, acl text[],"
-              + " updated_at timestamptz)");
+          mariadb
+              ? "create table "
+                  + qualified
+                  + " (id bigint primary key, title text, body longtext, tenant text, acl json,"
+                  + " updated_at timestamp(3) null)"
+              : "create table "
+                  + qualified
+                  + " (id bigint primary key, title text, body text, tenant text, acl text[],"
+                  + " updated_at timestamptz)");
     }
     for (int i = 0; i < rows; i++) {
       upsert(db, 1 + random.nextInt(ids), random, text(random, 20 + random.nextInt(40)));
@@ -242,27 +282,27 @@ public final class CrashBench implements Callable<Integer> {
       count("acl-change");
       exec(
           c,
-          "update public." + table + " set acl = ?::text[], updated_at = now() where id = ?",
+          "update " + qualified + " set acl = " + aclParam() + ", updated_at = now() where id = ?",
           acl(random),
           id);
     } else if (p < 52) {
       count("tenant-change");
       exec(
           c,
-          "update public." + table + " set tenant = ?, updated_at = now() where id = ?",
+          "update " + qualified + " set tenant = ?, updated_at = now() where id = ?",
           random.nextBoolean() ? "acme" : "globex",
           id);
     } else if (p < 60) {
       count("title-change");
-      exec(c, "update public." + table + " set title = ? where id = ?", text(random, 4), id);
+      exec(c, "update " + qualified + " set title = ? where id = ?", text(random, 4), id);
     } else if (p < 78) {
       count("delete");
-      exec(c, "delete from public." + table + " where id = ?", id);
+      exec(c, "delete from " + qualified + " where id = ?", id);
     } else if (p < 85) {
       count("pk-change");
       exec(
           c,
-          "update public." + table + " set id = ? where id = ?",
+          "update " + qualified + " set id = ? where id = ?",
           (long) (1 + random.nextInt(ids)),
           id);
     } else if (p < 88) {
@@ -280,11 +320,18 @@ public final class CrashBench implements Callable<Integer> {
   private void upsert(Connection c, int id, Random random, String body) throws SQLException {
     exec(
         c,
-        "insert into public."
-            + table
-            + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, ?, ?::text[], now())"
-            + " on conflict (id) do update set title = excluded.title, body = excluded.body,"
-            + " tenant = excluded.tenant, acl = excluded.acl, updated_at = now()",
+        mariadb
+            ? "insert into "
+                + qualified
+                + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, ?, ?, now(3))"
+                + " on duplicate key update title = values(title), body = values(body),"
+                + " tenant = values(tenant), acl = values(acl), updated_at = now(3)"
+            : "insert into "
+                + qualified
+                + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, ?, ?::text[],"
+                + " now()) on conflict (id) do update set title = excluded.title, body ="
+                + " excluded.body, tenant = excluded.tenant, acl = excluded.acl, updated_at ="
+                + " now()",
         (long) id,
         text(random, 3),
         body,
@@ -341,13 +388,19 @@ public final class CrashBench implements Callable<Integer> {
     return b.toString().trim();
   }
 
-  private static String acl(Random random) {
+  /** A random ACL of 0 to 2 groups: a text[] literal (PostgreSQL) or a JSON array (MariaDB). */
+  private String acl(Random random) {
     int n = random.nextInt(3); // 0 = an empty ACL: nobody may read
-    StringBuilder b = new StringBuilder("{");
+    StringBuilder b = new StringBuilder(mariadb ? "[" : "{");
     for (int i = 0; i < n; i++) {
-      b.append(i == 0 ? "" : ",").append("group").append(random.nextInt(5));
+      String g = "group" + random.nextInt(5);
+      b.append(i == 0 ? "" : ",").append(mariadb ? "\"" + g + "\"" : g);
     }
-    return b.append("}").toString();
+    return b.append(mariadb ? "]" : "}").toString();
+  }
+
+  private String aclParam() {
+    return mariadb ? "?" : "?::text[]";
   }
 
   // ------------------------------------------------------------------------------- platform
@@ -356,9 +409,16 @@ public final class CrashBench implements Callable<Integer> {
     Map<String, String> keys = new LinkedHashMap<>();
     keys.put("data-dir", dataDir.toString());
     keys.put("source.jdbc-url", jdbcUrl);
-    keys.put("source.table", "public." + table);
-    keys.put("source.slot", slot);
-    keys.put("source.publication", publication);
+    keys.put("source.table", qualified);
+    if (mariadb) {
+      keys.put("source.kind", "mariadb");
+      keys.put("source.user", dbUser);
+      keys.put(
+          "source.server-id", Long.toString(200_000 + Math.floorMod(table.hashCode(), 100_000)));
+    } else {
+      keys.put("source.slot", slot);
+      keys.put("source.publication", publication);
+    }
     keys.put("source.topic-prefix", "crash");
     keys.put("gateway.port", "0");
     keys.put("indexing.checkpoint-interval", "1s");
@@ -441,6 +501,12 @@ public final class CrashBench implements Callable<Integer> {
 
   private void restartPostgres() throws IOException, InterruptedException {
     String command = postgresRestartCommand;
+    if (command == null && mariadb) {
+      command =
+          "mariadb-admin -uroot shutdown; for i in $(seq 1 30); do pgrep -x mariadbd >/dev/null ||"
+              + " break; sleep 1; done; start-stop-daemon --start --oknodo --background --exec"
+              + " /usr/sbin/mariadbd";
+    }
     if (command == null) {
       String[] versions = new File("/etc/postgresql").list();
       if (versions == null || versions.length == 0) {
@@ -453,12 +519,12 @@ public final class CrashBench implements Callable<Integer> {
               + versions[versions.length - 1]
               + " main restart";
     }
-    System.out.printf("restarting PostgreSQL: %s%n", command);
+    System.out.printf("restarting the database: %s%n", command);
     Process p = new ProcessBuilder("sh", "-c", command).inheritIO().start();
     if (p.waitFor() != 0) {
-      throw new IllegalStateException("PostgreSQL restart failed: " + command);
+      throw new IllegalStateException("database restart failed: " + command);
     }
-    killLog.add("PostgreSQL restarted");
+    killLog.add((mariadb ? "MariaDB" : "PostgreSQL") + " restarted");
   }
 
   private ReconcileReport awaitConverged() throws InterruptedException {
@@ -494,7 +560,7 @@ public final class CrashBench implements Callable<Integer> {
     SQLException last = null;
     for (int attempt = 0; attempt < 60; attempt++) {
       try {
-        return DriverManager.getConnection(jdbcUrl, "postgres", "");
+        return DriverManager.getConnection(jdbcUrl, dbUser, "");
       } catch (SQLException e) {
         last = e; // PostgreSQL restarting
         Thread.sleep(500);
@@ -506,13 +572,15 @@ public final class CrashBench implements Callable<Integer> {
   private void cleanUp() throws Exception {
     try (Connection c = connect();
         Statement st = c.createStatement()) {
-      st.execute(
-          "select pg_drop_replication_slot(slot_name) from pg_replication_slots"
-              + " where slot_name = '"
-              + slot
-              + "' and not active");
-      st.execute("drop publication if exists " + publication);
-      st.execute("drop table if exists public." + table);
+      if (!mariadb) {
+        st.execute(
+            "select pg_drop_replication_slot(slot_name) from pg_replication_slots"
+                + " where slot_name = '"
+                + slot
+                + "' and not active");
+        st.execute("drop publication if exists " + publication);
+      }
+      st.execute("drop table if exists " + qualified);
     }
   }
 }
