@@ -35,14 +35,23 @@ import java.util.function.Consumer;
  * <p>The binlog is written in commit order and a transaction's events follow its position, so every
  * change the snapshot shows sits before the horizon and every change it does not show at or after
  * it; repairs carry {@code base - 2} and {@code base - 1} (no rows event is one or two bytes long,
- * so no change version lies in between). No lock and no waiting is needed, unlike PostgreSQL. MySQL
- * has no such status variables: it is refused with a clear message.
+ * so no change version lies in between). No lock and no waiting is needed, unlike PostgreSQL.
+ * Before the snapshot it writes one row to {@value #MARKER_TABLE} (created if missing), so the
+ * horizon also lies after the versions of Debezium's own snapshot reads, which carry the binlog
+ * position of their snapshot: on a quiet server that is still the current position. MySQL has no
+ * such status variables: it is refused with a clear message.
  *
  * <p>Rows are read with the mapper's rendering: id, title, body and tenant as text ({@code CAST(...
  * AS CHAR)}), the ACL as a JSON array of strings (NULL elements dropped), metadata as text.
  */
 public final class MariaDbSourceSnapshot implements SourceSnapshot {
   private static final int FETCH_SIZE = 1_000;
+
+  /**
+   * A one-row table in the source database that every snapshot writes first, so its horizon lies
+   * after every change already indexed (not a mapped table: Debezium does not capture it).
+   */
+  public static final String MARKER_TABLE = "ragstream_reconcile_horizon";
 
   private final MariaDbSourceConfig config;
   private final Connection connection;
@@ -68,6 +77,12 @@ public final class MariaDbSourceSnapshot implements SourceSnapshot {
       c = new MariaDbCatalog(config).connect();
       c.setAutoCommit(true);
       try (Statement st = c.createStatement()) {
+        // Move the binlog past every version already indexed: snapshot reads carry the binlog
+        // position of their snapshot, which on a quiet server is still the current position.
+        String marker = "`" + config.database().replace("`", "``") + "`." + MARKER_TABLE;
+        st.execute(
+            "CREATE TABLE IF NOT EXISTS " + marker + " (id INT PRIMARY KEY, at TIMESTAMP(3) NULL)");
+        st.execute("REPLACE INTO " + marker + " VALUES (1, NOW(3))");
         st.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
         st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
       }
