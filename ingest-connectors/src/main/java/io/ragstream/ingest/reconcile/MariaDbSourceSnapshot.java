@@ -3,7 +3,6 @@ package io.ragstream.ingest.reconcile;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.core.error.RagstreamException;
 import io.ragstream.core.json.Json;
-import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.SourceInfo;
 import io.ragstream.ingest.cdc.internal.MariaDbCatalog;
 import io.ragstream.ingest.config.MariaDbSourceConfig;
@@ -19,11 +18,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * The {@link SourceSnapshot} of a MariaDB source: a {@code START TRANSACTION WITH CONSISTENT
@@ -44,9 +40,7 @@ import java.util.function.Consumer;
  * <p>Rows are read with the mapper's rendering: id, title, body and tenant as text ({@code CAST(...
  * AS CHAR)}), the ACL as a JSON array of strings (NULL elements dropped), metadata as text.
  */
-public final class MariaDbSourceSnapshot implements SourceSnapshot {
-  private static final int FETCH_SIZE = 1_000;
-
+public final class MariaDbSourceSnapshot extends JdbcSourceSnapshot {
   /**
    * A one-row table in the source database that every snapshot writes first, so its horizon lies
    * after every change already indexed (not a mapped table: Debezium does not capture it).
@@ -54,16 +48,11 @@ public final class MariaDbSourceSnapshot implements SourceSnapshot {
   public static final String MARKER_TABLE = "ragstream_reconcile_horizon";
 
   private final MariaDbSourceConfig config;
-  private final Connection connection;
-  private final long base;
-  private final long snapshotAt;
 
   private MariaDbSourceSnapshot(
       MariaDbSourceConfig config, Connection connection, long base, long snapshotAt) {
+    super(connection, base, snapshotAt);
     this.config = config;
-    this.connection = connection;
-    this.base = base;
-    this.snapshotAt = snapshotAt;
   }
 
   /**
@@ -122,26 +111,6 @@ public final class MariaDbSourceSnapshot implements SourceSnapshot {
   }
 
   @Override
-  public long base() {
-    return base;
-  }
-
-  @Override
-  public long deleteVersion() {
-    return base - 2;
-  }
-
-  @Override
-  public long upsertVersion() {
-    return base - 1;
-  }
-
-  @Override
-  public long snapshotAt() {
-    return snapshotAt;
-  }
-
-  @Override
   public SourceInfo sourceInfo(TableMapping table) {
     return new SourceInfo(config.kind().connector(), table.schema(), table.schema(), table.table());
   }
@@ -152,52 +121,8 @@ public final class MariaDbSourceSnapshot implements SourceSnapshot {
   }
 
   @Override
-  public void forEachRow(TableMapping table, Consumer<DocumentChange> action) {
-    List<String> columns = new ArrayList<>();
-    columns.add(text(table.idColumn()));
-    columns.add(textOrNull(table.titleColumn()));
-    columns.add(textOrNull(table.bodyColumn()));
-    columns.add(textOrNull(table.tenantColumn()));
-    columns.add(textOrNull(table.aclColumn()));
-    for (String m : table.metadataColumns()) {
-      columns.add(text(m));
-    }
-    String sql = "SELECT " + String.join(", ", columns) + " FROM " + qualified(table);
-    SourceInfo source = sourceInfo(table);
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setFetchSize(FETCH_SIZE);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          Map<String, String> metadata = new LinkedHashMap<>();
-          int i = 6;
-          for (String m : table.metadataColumns()) {
-            String v = rs.getString(i++);
-            if (v != null) {
-              metadata.put(m, v);
-            }
-          }
-          action.accept(
-              new DocumentChange(
-                  DocumentChange.Op.UPSERT,
-                  DebeziumChangeMapper.documentId(config.kind(), table, rs.getString(1)),
-                  upsertVersion(),
-                  snapshotAt,
-                  System.currentTimeMillis(),
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getString(4),
-                  acl(table, rs.getString(5)),
-                  metadata,
-                  source));
-        }
-      }
-    } catch (SQLException e) {
-      throw new RagstreamException(
-          "cannot read " + table.qualifiedName() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static List<String> acl(TableMapping table, String json) {
+  List<String> readAcl(TableMapping table, ResultSet rs, int index) throws SQLException {
+    String json = rs.getString(index);
     List<String> acl = new ArrayList<>();
     if (json == null) {
       return acl;
@@ -262,29 +187,27 @@ public final class MariaDbSourceSnapshot implements SourceSnapshot {
     closeQuietly(connection);
   }
 
-  private static String text(String column) {
+  @Override
+  String text(String column) {
     return "CAST(" + quote(column) + " AS CHAR)";
   }
 
-  private static String textOrNull(String column) {
-    return column == null ? "NULL" : text(column);
+  @Override
+  String acl(String column) {
+    return text(column);
   }
 
-  private static String qualified(TableMapping table) {
+  @Override
+  String qualified(TableMapping table) {
     return quote(table.schema()) + "." + quote(table.table());
+  }
+
+  @Override
+  String documentId(TableMapping table, String id) {
+    return DebeziumChangeMapper.documentId(config.kind(), table, id);
   }
 
   private static String quote(String identifier) {
     return "`" + identifier.replace("`", "``") + "`";
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // nothing left to do
-      }
-    }
   }
 }

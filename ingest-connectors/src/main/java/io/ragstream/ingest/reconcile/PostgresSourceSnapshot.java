@@ -1,7 +1,6 @@
 package io.ragstream.ingest.reconcile;
 
 import io.ragstream.core.error.RagstreamException;
-import io.ragstream.core.model.DocumentChange;
 import io.ragstream.core.model.SourceInfo;
 import io.ragstream.ingest.cdc.internal.PostgresCatalog;
 import io.ragstream.ingest.config.PostgresSourceConfig;
@@ -18,11 +17,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * A consistent, read-only view of the mapped PostgreSQL tables for {@code reconcile}, and the
@@ -47,24 +44,16 @@ import java.util.function.Consumer;
  * Debezium's JSON form). Rows are streamed with a cursor ({@value #FETCH_SIZE} at a time), never
  * loaded at once. Not thread-safe; close it to end the transaction.
  */
-public final class PostgresSourceSnapshot implements SourceSnapshot {
-  /** Rows fetched per round trip. */
-  public static final int FETCH_SIZE = 1_000;
-
+public final class PostgresSourceSnapshot extends JdbcSourceSnapshot {
   private static final String CONNECTOR = "postgresql";
 
   private final PostgresSourceConfig config;
-  private final Connection connection;
-  private final long base;
-  private final long snapshotAt;
   private final Map<String, String> idTypes = new HashMap<>();
 
   private PostgresSourceSnapshot(
       PostgresSourceConfig config, Connection connection, long base, long snapshotAt) {
+    super(connection, base, snapshotAt);
     this.config = config;
-    this.connection = connection;
-    this.base = base;
-    this.snapshotAt = snapshotAt;
   }
 
   /**
@@ -149,24 +138,6 @@ public final class PostgresSourceSnapshot implements SourceSnapshot {
     }
   }
 
-  /** The repair horizon: {@code pg_current_wal_insert_lsn()} as a byte position. */
-  @Override
-  public long base() {
-    return base;
-  }
-
-  /** Version of the delete that precedes a re-emitted row: {@code base - 2}. */
-  @Override
-  public long deleteVersion() {
-    return base - 2;
-  }
-
-  /** Version of a re-emitted row, and of a delete of a row that is gone: {@code base - 1}. */
-  @Override
-  public long upsertVersion() {
-    return base - 1;
-  }
-
   @Override
   public SourceInfo sourceInfo(TableMapping table) {
     return new SourceInfo(CONNECTOR, config.database(), table.schema(), table.table());
@@ -175,76 +146,6 @@ public final class PostgresSourceSnapshot implements SourceSnapshot {
   @Override
   public String documentIdPrefix(TableMapping table) {
     return DebeziumChangeMapper.documentId(table, "");
-  }
-
-  /** The snapshot's time ({@code now()} of its transaction), epoch ms. */
-  @Override
-  public long snapshotAt() {
-    return snapshotAt;
-  }
-
-  /**
-   * Streams every row of {@code table} as the UPSERT the pipeline would index for it, with version
-   * {@link #upsertVersion()} and committedAt {@link #snapshotAt()}.
-   */
-  @Override
-  public void forEachRow(TableMapping table, Consumer<DocumentChange> action) {
-    List<String> columns = new ArrayList<>();
-    columns.add(quote(table.idColumn()) + "::text");
-    columns.add(textOrNull(table.titleColumn()));
-    columns.add(textOrNull(table.bodyColumn()));
-    columns.add(textOrNull(table.tenantColumn()));
-    columns.add(table.aclColumn() == null ? "null::text[]" : quote(table.aclColumn()) + "::text[]");
-    for (String m : table.metadataColumns()) {
-      columns.add(quote(m) + "::text");
-    }
-    String sql = "select " + String.join(", ", columns) + " from " + qualified(table);
-    SourceInfo source = sourceInfo(table);
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      ps.setFetchSize(FETCH_SIZE);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          action.accept(row(table, rs, source));
-        }
-      }
-    } catch (SQLException e) {
-      throw new RagstreamException(
-          "cannot read " + table.qualifiedName() + ": " + e.getMessage(), e);
-    }
-  }
-
-  private DocumentChange row(TableMapping table, ResultSet rs, SourceInfo source)
-      throws SQLException {
-    String id = rs.getString(1);
-    List<String> acl = new ArrayList<>();
-    Array array = rs.getArray(5);
-    if (array != null) {
-      for (Object principal : (Object[]) array.getArray()) {
-        if (principal != null) {
-          acl.add(principal.toString());
-        }
-      }
-    }
-    Map<String, String> metadata = new LinkedHashMap<>();
-    int i = 6;
-    for (String m : table.metadataColumns()) {
-      String v = rs.getString(i++);
-      if (v != null) {
-        metadata.put(m, v);
-      }
-    }
-    return new DocumentChange(
-        DocumentChange.Op.UPSERT,
-        DebeziumChangeMapper.documentId(table, id),
-        upsertVersion(),
-        snapshotAt,
-        System.currentTimeMillis(),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        acl,
-        metadata,
-        source);
   }
 
   /**
@@ -304,36 +205,41 @@ public final class PostgresSourceSnapshot implements SourceSnapshot {
     }
   }
 
-  /** Ends the snapshot's transaction and closes the connection. */
   @Override
-  public void close() {
-    try {
-      connection.rollback();
-    } catch (SQLException e) {
-      // closing anyway
+  String text(String column) {
+    return quote(column) + "::text";
+  }
+
+  @Override
+  String acl(String column) {
+    return quote(column) + "::text[]";
+  }
+
+  @Override
+  List<String> readAcl(TableMapping table, ResultSet rs, int index) throws SQLException {
+    List<String> acl = new ArrayList<>();
+    Array array = rs.getArray(index);
+    if (array != null) {
+      for (Object principal : (Object[]) array.getArray()) {
+        if (principal != null) {
+          acl.add(principal.toString());
+        }
+      }
     }
-    closeQuietly(connection);
+    return acl;
   }
 
-  private static String textOrNull(String column) {
-    return column == null ? "null::text" : quote(column) + "::text";
-  }
-
-  private static String qualified(TableMapping table) {
+  @Override
+  String qualified(TableMapping table) {
     return quote(table.schema()) + "." + quote(table.table());
+  }
+
+  @Override
+  String documentId(TableMapping table, String id) {
+    return DebeziumChangeMapper.documentId(table, id);
   }
 
   private static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // nothing left to do
-      }
-    }
   }
 }
