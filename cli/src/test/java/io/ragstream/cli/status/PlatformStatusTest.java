@@ -50,7 +50,8 @@ class PlatformStatusTest {
   @Test
   void parsesEscapedLabelValuesAndSpecialFloats() {
     PrometheusText t =
-        PrometheusText.parse("m{a=\"x\\\"y\",b=\"z\"} +Inf\nn NaN 1700000000\n# c\nnot a sample line\n");
+        PrometheusText.parse(
+            "m{a=\"x\\\"y\",b=\"z\"} +Inf\nn NaN 1700000000\n# c\nnot a sample line\n");
     assertThat(t.series("m").get(0).labels()).containsEntry("a", "x\"y").containsEntry("b", "z");
     assertThat(t.series("m").get(0).value()).isInfinite();
     assertThat(t.series("n").get(0).value()).isNaN();
