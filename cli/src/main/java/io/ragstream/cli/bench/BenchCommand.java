@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ChatBench.class,
       CrashBench.class,
+      ReportBench.class,
       EmbedBench.class,
       FreshnessBench.class,
       IngestBench.class,
