@@ -74,17 +74,33 @@ final class BenchPlots {
     save(chart, file);
   }
 
-  /** Throughput over time: documents indexed per second, from (seconds, cumulative documents). */
-  static void throughput(Path file, List<double[]> secondsAndDocuments, double rawDocsPerSec)
+  /**
+   * Throughput over time: documents indexed per second over a sliding {@code windowSeconds}, from
+   * (seconds, cumulative documents) samples; time 0 is the last sample before the first document.
+   */
+  static void throughput(
+      Path file, List<double[]> secondsAndDocuments, double rawDocsPerSec, double windowSeconds)
       throws IOException {
-    XYChart chart = chart("Initial load through the pipeline", "seconds", "documents/s");
+    XYChart chart =
+        chart(
+            "Initial load through the pipeline (" + (int) windowSeconds + " s moving window)",
+            "seconds since the load started indexing",
+            "documents/s");
+    int first = 0;
+    while (first + 1 < secondsAndDocuments.size() && secondsAndDocuments.get(first + 1)[1] == 0) {
+      first++;
+    }
+    List<double[]> samples = secondsAndDocuments.subList(first, secondsAndDocuments.size());
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
-    for (int i = 1; i < secondsAndDocuments.size(); i++) {
-      double[] a = secondsAndDocuments.get(i - 1);
-      double[] b = secondsAndDocuments.get(i);
+    double t0 = samples.isEmpty() ? 0 : samples.get(0)[0];
+    int from = 0;
+    for (int i = 1; i < samples.size(); i++) {
+      double[] b = samples.get(i);
+      while (from < i - 1 && b[0] - samples.get(from + 1)[0] >= windowSeconds) from++;
+      double[] a = samples.get(from);
       if (b[0] > a[0]) {
-        xs.add(b[0]);
+        xs.add(b[0] - t0);
         ys.add((b[1] - a[1]) / (b[0] - a[0]));
       }
     }
@@ -108,7 +124,10 @@ final class BenchPlots {
             .xAxisTitle(x)
             .yAxisTitle(y)
             .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE).setMarkerSize(0);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setXAxisDecimalPattern("#,##0.#");
+    chart.getStyler().setYAxisDecimalPattern("#,##0.##");
     return chart;
   }
 
