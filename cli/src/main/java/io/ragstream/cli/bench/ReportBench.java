@@ -214,7 +214,10 @@ public final class ReportBench implements Callable<Integer> {
       return 0;
     } finally {
       if (platform != null) platform.close();
-      new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
+      new PostgresTeardown(
+              (io.ragstream.ingest.config.PostgresSourceConfig) config.source(),
+              config.cdc().heartbeat())
+          .run();
       try (Connection db = DriverManager.getConnection(jdbcUrl, user, "");
           Statement s = db.createStatement()) {
         s.execute("drop table if exists " + table.quoted());

@@ -104,7 +104,11 @@ class TelemetryIT {
   @AfterAll
   void stop() throws Exception {
     if (platform != null) platform.close();
-    if (config != null) new PostgresTeardown(config.source(), config.cdc().heartbeat()).run();
+    if (config != null)
+      new PostgresTeardown(
+              (io.ragstream.ingest.config.PostgresSourceConfig) config.source(),
+              config.cdc().heartbeat())
+          .run();
     fixture.dropAll("public." + table);
     if (db != null) db.close();
   }
