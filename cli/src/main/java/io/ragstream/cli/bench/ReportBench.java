@@ -560,9 +560,11 @@ public final class ReportBench implements Callable<Integer> {
     if (!r.containsKey("quality")) {
       md.append("## Retrieval quality (BEIR)\n\n");
       md.append(
-          "Not run: with `--quick` only part of the corpus is indexed, so nDCG@10 would measure the"
-              + " subset, not retrieval. Run without `--quick` (full corpus), or `ragstream eval"
-              + " beir` on a fully loaded platform.\n\n");
+          quick && quality == null
+              ? "Not run: with `--quick` only part of the corpus is indexed, so nDCG@10 would"
+                  + " measure the subset, not retrieval. Run without `--quick` (full corpus), or"
+                  + " `ragstream eval beir` on a fully loaded platform.\n\n"
+              : "Not run (`--no-quality`).\n\n");
     } else {
       Map<String, Object> q = (Map<String, Object>) r.get("quality");
       md.append("## Retrieval quality (BEIR)\n\n");
