@@ -7,6 +7,7 @@ import io.ragstream.cli.dlq.DlqCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
 import io.ragstream.cli.reconcile.ReconcileCommand;
+import io.ragstream.cli.status.StatusCommand;
 import io.ragstream.cli.teardown.TeardownCommand;
 import io.ragstream.core.error.ConfigException;
 import picocli.CommandLine;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
       DlqCommand.class,
       ReconcileCommand.class,
       TeardownCommand.class,
+      StatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RagstreamMain {

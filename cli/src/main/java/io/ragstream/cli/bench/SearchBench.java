@@ -81,6 +81,9 @@ public final class SearchBench implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
+  /** Client-side latencies (ms) of the measured requests of the last {@link #call()}. */
+  List<Double> measuredLatenciesMs = List.of();
+
   @Override
   public Integer call() throws Exception {
     if (concurrency < 1 || concurrency > 256) {
@@ -98,6 +101,7 @@ public final class SearchBench implements Callable<Integer> {
     long start = System.nanoTime();
     run(client, queries, searchMode, duration, latencies, errors);
     double seconds = (System.nanoTime() - start) / 1e9;
+    measuredLatenciesMs = List.copyOf(latencies);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("gateway", gatewayOptions.url());
     result.put("mode", searchMode.name().toLowerCase(Locale.ROOT));

@@ -18,6 +18,15 @@ final class ConsumerLag {
    */
   static long of(Admin admin, String groupId, java.util.Collection<String> topics)
       throws Exception {
+    return byTopic(admin, groupId, topics).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * Lag of {@code groupId} per topic of {@code topics} (each topic present, 0 when caught up); a
+   * partition with records and no committed offset counts fully. Blocks up to a few seconds.
+   */
+  static Map<String, Long> byTopic(Admin admin, String groupId, java.util.Collection<String> topics)
+      throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin
             .listConsumerGroupOffsets(groupId)
@@ -34,11 +43,12 @@ final class ConsumerLag {
                             new TopicPartition(name, p.partition()), OffsetSpec.latest())));
     Map<TopicPartition, ListOffsetsResultInfo> ends =
         admin.listOffsets(partitions).all().get(5, TimeUnit.SECONDS);
-    long lag = 0;
+    Map<String, Long> lag = new java.util.TreeMap<>();
+    topics.forEach(t -> lag.put(t, 0L));
     for (var e : ends.entrySet()) {
       OffsetAndMetadata c = committed.get(e.getKey());
       long end = e.getValue().offset();
-      lag += Math.max(0, end - (c == null ? 0 : c.offset()));
+      lag.merge(e.getKey().topic(), Math.max(0, end - (c == null ? 0 : c.offset())), Long::sum);
     }
     return lag;
   }

@@ -13,6 +13,7 @@ import io.ragstream.gateway.GatewayVerticle;
 import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
+import io.ragstream.gateway.metrics.FreshnessMetrics;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.CdcSource;
 import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
@@ -27,6 +28,7 @@ import io.ragstream.localkafka.EmbeddedKafkaBroker;
 import io.ragstream.processors.indexing.Components;
 import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
+import io.ragstream.processors.local.MicrometerReporter;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -71,6 +73,7 @@ public final class LocalPlatform implements AutoCloseable {
   private GatewayVerticle gateway;
   private JobClient job;
   private NormalizerConfig normalizerConfig;
+  private PlatformMetrics platformMetrics;
 
   private LocalPlatform(LocalConfig config) {
     this.config = config;
@@ -118,11 +121,31 @@ public final class LocalPlatform implements AutoCloseable {
     store = LuceneVectorStore.open(indexDir, config.storeOptions());
     closeables.push(store);
 
+    Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    closeables.push(admin);
+    // Telemetry: one registry served on the gateway's /metrics; the job's Flink metrics are
+    // forwarded into it and its freshness events (ragstream.indexed) feed the histograms.
+    GatewayMetrics metrics = GatewayMetrics.create();
+    closeables.push(metrics);
+    String metricsId = "ragstream-local-" + Integer.toHexString(System.identityHashCode(this));
+    closeables.push(MicrometerReporter.bind(metricsId, metrics.registry()));
+    KafkaTopics.createMissing(
+        admin,
+        List.of(new NewTopic(Topics.INDEXED, config.parallelism(), (short) 1)),
+        Duration.ofSeconds(30));
+    FreshnessMetrics freshness = new FreshnessMetrics(metrics.registry());
+    config.source().tables().forEach(t -> freshness.expectTable(t.schema() + "." + t.table()));
+    closeables.push(freshness.follow(bootstrapServers, Topics.INDEXED));
+    platformMetrics =
+        new PlatformMetrics(metrics.registry(), store, normalizer, () -> ready.get() ? 1 : 0);
+
     DocumentIndexingJob indexing =
         DocumentIndexingJob.builder()
             .source(
                 DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
             .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
+            .indexedEvents(DocumentIndexingJob.kafkaIndexedEvents(bootstrapServers, Topics.INDEXED))
             .store(Components.luceneStore(indexDir, config.storeOptions()))
             .embedder(Components.embedder(config.embedder()))
             .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
@@ -134,17 +157,12 @@ public final class LocalPlatform implements AutoCloseable {
             indexing,
             config.dataDir().resolve("flink-checkpoints"),
             config.checkpointInterval(),
-            config.parallelism());
+            config.parallelism(),
+            metricsId);
     closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
-
-    Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
-    closeables.push(admin);
 
     Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
     closeables.push(queryEmbedder);
-    GatewayMetrics metrics = GatewayMetrics.create();
-    closeables.push(metrics);
     Vertx vertx = Vertx.vertx();
     closeables.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
@@ -262,14 +280,15 @@ public final class LocalPlatform implements AutoCloseable {
 
   private void checkReady(Admin admin) {
     try {
+      long normalizerLag =
+          lag(admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics());
+      long indexerLag = lag(admin, INDEXER_GROUP, List.of(Topics.CHANGES));
       boolean now =
           !cdc.terminated().isCompletedExceptionally()
               && cdc.snapshotCompleted().isDone()
               && !cdc.snapshotCompleted().isCompletedExceptionally()
-              && ConsumerLag.of(
-                      admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics())
-                  == 0
-              && ConsumerLag.of(admin, INDEXER_GROUP, List.of(Topics.CHANGES)) == 0;
+              && normalizerLag == 0
+              && indexerLag == 0;
       if (now != ready.getAndSet(now)) {
         LOG.info("Platform {}", now ? "ready: the index has caught up" : "catching up");
       }
@@ -278,6 +297,14 @@ public final class LocalPlatform implements AutoCloseable {
     } catch (Exception e) {
       LOG.debug("Readiness check failed: {}", e.toString());
     }
+  }
+
+  /** Total lag of {@code group} on {@code topics}; also sets its per-topic lag gauges. */
+  private long lag(Admin admin, String group, java.util.Collection<String> topics)
+      throws Exception {
+    Map<String, Long> byTopic = ConsumerLag.byTopic(admin, group, topics);
+    byTopic.forEach((topic, records) -> platformMetrics.consumerLag(group, topic, records));
+    return byTopic.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** {@code http://host:port} of the gateway. */

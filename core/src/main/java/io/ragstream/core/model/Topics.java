@@ -12,8 +12,17 @@ public final class Topics {
    */
   public static final String DLQ = "ragstream.dlq";
 
-  /** Freshness telemetry: documentId, version, committedAt, searchableAt. */
+  /**
+   * Freshness telemetry: one {@link IndexedEvent} JSON per applied change, key = documentId
+   * (docs/contracts.md).
+   */
   public static final String INDEXED = "ragstream.indexed";
+
+  /**
+   * Header the normalizer puts on every {@code ragstream.changes} record: when it wrote it, epoch
+   * ms as decimal text (the record's Kafka timestamp stays the source record's).
+   */
+  public static final String NORMALIZED_AT_HEADER = "ragstream.normalized-at";
 
   /** DLQ header: why the record failed. */
   public static final String DLQ_HEADER_REASON = "ragstream.error.reason";

@@ -101,6 +101,27 @@ public final class ChangeNormalizerRunner implements AutoCloseable {
     return streams == null ? null : streams.state();
   }
 
+  /**
+   * Dead letters the normalizer has sent, by reason code: the sum over its tasks of the Kafka
+   * metric {@value io.ragstream.core.model.Topics#DLQ_METRIC}; empty before start and after close.
+   * Counts restart from 0 with the Streams client.
+   */
+  public synchronized java.util.Map<String, Double> deadLettersByReason() {
+    java.util.Map<String, Double> out = new java.util.HashMap<>();
+    if (streams == null) return out;
+    streams
+        .metrics()
+        .forEach(
+            (name, metric) -> {
+              if (name.name().equals(io.ragstream.core.model.Topics.DLQ_METRIC)
+                  && metric.metricValue() instanceof Number n) {
+                out.merge(
+                    name.tags().getOrDefault("reason", "unknown"), n.doubleValue(), Double::sum);
+              }
+            });
+    return out;
+  }
+
   /** Stops the app (up to 30 s), committing processed input. Idempotent. */
   @Override
   public synchronized void close() {

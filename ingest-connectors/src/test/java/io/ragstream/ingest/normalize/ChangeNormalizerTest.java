@@ -115,6 +115,19 @@ class ChangeNormalizerTest {
   }
 
   @Test
+  void stampsEveryChangeWithTheTimeItWasNormalized() {
+    driver.advanceWallClockTime(java.time.Duration.ofMillis(1234));
+    long before = System.currentTimeMillis();
+    send(key("42"), envelope("c", null, row("42", "T", "B", "acme", "alice"), 22799680));
+
+    TestRecord<byte[], byte[]> out = changes.readRecord();
+    String stamp = str(out.headers().lastHeader(Topics.NORMALIZED_AT_HEADER).value());
+    // The test driver's mocked wall clock starts at the driver's creation time.
+    assertThat(Long.parseLong(stamp)).isGreaterThan(before - 60_000).isLessThan(before + 60_000);
+    assertThat(out.timestamp()).as("the Kafka timestamp stays the source record's").isNotNull();
+  }
+
+  @Test
   void mapsSnapshotReadToUpsert() {
     send(key("7"), envelope("r", null, row("7", "Snap", "snapshot body", "acme", "g"), 22799640));
 

@@ -17,6 +17,7 @@ import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,9 +104,11 @@ public final class AnswerService {
   private final ConversationMemory memory;
   private final Fusion fusion;
   private final QueryRecorder recorder;
+  private final GatewayMetrics metrics;
 
   /**
    * @param recorder records every retrieval (query event, feedback check)
+   * @param metrics where retrieval latency and time to first token are recorded
    */
   public AnswerService(
       Vertx vertx,
@@ -114,7 +117,9 @@ public final class AnswerService {
       AnswerGenerator generator,
       ConversationMemory memory,
       Fusion fusion,
-      QueryRecorder recorder) {
+      QueryRecorder recorder,
+      GatewayMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.embedder = Objects.requireNonNull(embedder, "embedder");
     this.store = Objects.requireNonNull(store, "store");
@@ -162,6 +167,7 @@ public final class AnswerService {
               }
               Retrieved r = ar.result();
               long retrievalMs = millisSince(start);
+              metrics.recordQuery(kind, SearchMode.HYBRID, System.nanoTime() - start);
               recorder.record(
                   queryId,
                   kind,
@@ -211,6 +217,7 @@ public final class AnswerService {
                             if (firstToken[0] < 0) firstToken[0] = millisSince(start);
                             sink.token(rest);
                           }
+                          if (firstToken[0] >= 0) metrics.recordFirstToken(kind, firstToken[0]);
                           String answer = filter.answer();
                           memory.remember(
                               caller, ask.conversationId(), new Turn(ask.question(), answer));

@@ -119,14 +119,15 @@ public final class GatewayRouter {
             new ConversationMemory(
                 chat.memoryTurns(), chat.maxConversations(), Duration.ofMinutes(30)),
             config.defaultFusion(),
-            recorder);
+            recorder,
+            features.metrics());
 
     router
         .post("/v1/search")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
         .handler(auth)
-        .handler(new SearchHandler(config, embedder, store, recorder));
+        .handler(new SearchHandler(config, embedder, store, recorder, features.metrics()));
     router
         .post("/v1/answer")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))

@@ -11,6 +11,7 @@ import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -30,9 +31,15 @@ final class SearchHandler implements Handler<RoutingContext> {
   private final Embedder embedder;
   private final VectorStore store;
   private final QueryRecorder recorder;
+  private final GatewayMetrics metrics;
 
   SearchHandler(
-      GatewayConfig config, Embedder embedder, VectorStore store, QueryRecorder recorder) {
+      GatewayConfig config,
+      Embedder embedder,
+      VectorStore store,
+      QueryRecorder recorder,
+      GatewayMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.embedder = embedder;
     this.store = store;
@@ -77,6 +84,7 @@ final class SearchHandler implements Handler<RoutingContext> {
                 query.collapse(),
                 fusion));
     long searchEnd = System.nanoTime();
+    metrics.recordQuery(QueryEvent.SEARCH, query.mode(), searchEnd - startNanos);
     UUID queryId = UUID.randomUUID();
     recorder.record(
         queryId.toString(),

@@ -2,6 +2,7 @@ package io.ragstream.gateway.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,12 +11,19 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ragstream.core.store.SearchMode;
 import io.ragstream.gateway.chat.ChatConnectionListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,6 +43,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code /proc} is not available, NaN if a later read fails.
  * </ul>
  *
+ * <p>Request meters, Prometheus histograms with the buckets of {@link #LATENCY_BUCKETS}:
+ *
+ * <ul>
+ *   <li>{@code ragstream_gateway_query_seconds{kind,mode}}: request received → hits ready, per
+ *       {@code kind} ({@code search}, {@code answer}, {@code chat}) and retrieval {@code mode}
+ *       ({@code dense}, {@code bm25}, {@code hybrid}), query embedding included ({@link
+ *       #recordQuery});
+ *   <li>{@code ragstream_gateway_first_token_seconds{kind}}: question received → first answer token
+ *       ({@code answer}, {@code chat}; {@link #recordFirstToken}).
+ * </ul>
+ *
  * <p>Meters added later go through {@link #registry()}; with Micrometer's Prometheus naming, a
  * meter named {@code ragstream.gateway.answers} with base unit seconds is exposed as {@code
  * ragstream_gateway_answers_seconds}, and counters gain {@code _total}.
@@ -48,6 +67,27 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /** Where Linux reports the process's memory ({@code VmRSS}, in kB). */
   static final Path PROC_SELF_STATUS = Path.of("/proc/self/status");
+
+  /** Bucket bounds of the request latency histograms. */
+  public static final List<Duration> LATENCY_BUCKETS =
+      List.of(
+          Duration.ofMillis(1),
+          Duration.ofMillis(2),
+          Duration.ofMillis(5),
+          Duration.ofMillis(10),
+          Duration.ofMillis(20),
+          Duration.ofMillis(50),
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(30));
+
+  private final Map<String, Timer> queryTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> firstTokenTimers = new ConcurrentHashMap<>();
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -102,6 +142,39 @@ public final class GatewayMetrics implements AutoCloseable {
   /** The registry, to add meters to. */
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /**
+   * Records one retrieval of {@code kind} ({@code search}, {@code answer}, {@code chat}) in {@code
+   * mode} that took {@code nanos} from request to hits.
+   */
+  public void recordQuery(String kind, SearchMode mode, long nanos) {
+    String m = mode.name().toLowerCase(Locale.ROOT);
+    queryTimers
+        .computeIfAbsent(
+            kind + "/" + m,
+            k ->
+                Timer.builder("ragstream.gateway.query")
+                    .description("Request received to hits ready, query embedding included")
+                    .tag("kind", kind)
+                    .tag("mode", m)
+                    .serviceLevelObjectives(LATENCY_BUCKETS.toArray(Duration[]::new))
+                    .register(registry))
+        .record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** Records the time from a question of {@code kind} to its first answer token. */
+  public void recordFirstToken(String kind, long millis) {
+    firstTokenTimers
+        .computeIfAbsent(
+            kind,
+            k ->
+                Timer.builder("ragstream.gateway.first.token")
+                    .description("Question received to the first answer token")
+                    .tag("kind", k)
+                    .serviceLevelObjectives(LATENCY_BUCKETS.toArray(Duration[]::new))
+                    .register(registry))
+        .record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /** Counts open chat connections for {@code ragstream_gateway_websocket_connections}. */

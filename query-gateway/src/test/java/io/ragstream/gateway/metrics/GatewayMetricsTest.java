@@ -36,6 +36,22 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void recordsQueryLatencyByKindAndModeAndTimeToFirstToken() {
+    try (GatewayMetrics metrics = GatewayMetrics.create()) {
+      metrics.recordQuery("search", io.ragstream.core.store.SearchMode.BM25, 3_000_000);
+      metrics.recordQuery("search", io.ragstream.core.store.SearchMode.HYBRID, 30_000_000);
+      metrics.recordFirstToken("chat", 150);
+      assertThat(metrics.scrape())
+          .contains(
+              "ragstream_gateway_query_seconds_bucket{kind=\"search\",mode=\"bm25\",le=\"0.005\"} 1")
+          .contains(
+              "ragstream_gateway_query_seconds_bucket{kind=\"search\",mode=\"hybrid\",le=\"0.02\"} 0")
+          .contains("ragstream_gateway_query_seconds_count{kind=\"search\",mode=\"hybrid\"} 1")
+          .contains("ragstream_gateway_first_token_seconds_bucket{kind=\"chat\",le=\"0.2\"} 1");
+    }
+  }
+
+  @Test
   void servesTheJvmSeriesAndTheOwnGauges() {
     try (GatewayMetrics metrics = GatewayMetrics.create()) {
       String text = metrics.scrape();

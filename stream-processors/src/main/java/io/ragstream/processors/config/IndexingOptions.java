@@ -30,6 +30,12 @@ public final class IndexingOptions {
           .defaultValue(Topics.DLQ)
           .withDescription("Dead-letter topic.");
 
+  public static final ConfigOption<String> INDEXED_TOPIC =
+      ConfigOptions.key("ragstream.indexing.indexed-topic")
+          .stringType()
+          .defaultValue(Topics.INDEXED)
+          .withDescription("Topic of freshness telemetry, one IndexedEvent per applied change.");
+
   public static final ConfigOption<String> GROUP_ID =
       ConfigOptions.key("ragstream.indexing.group-id")
           .stringType()

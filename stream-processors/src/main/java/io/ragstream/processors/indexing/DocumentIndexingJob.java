@@ -9,6 +9,8 @@ import io.ragstream.processors.indexing.internal.ChangeRecordDeserializer;
 import io.ragstream.processors.indexing.internal.DeadLetter;
 import io.ragstream.processors.indexing.internal.DeadLetterSerializer;
 import io.ragstream.processors.indexing.internal.IndexOp;
+import io.ragstream.processors.sink.IndexedEventPublisher;
+import io.ragstream.processors.sink.KafkaIndexedEventPublisher;
 import io.ragstream.processors.sink.VectorStoreSink;
 import java.util.Objects;
 import java.util.Properties;
@@ -91,6 +93,7 @@ public final class DocumentIndexingJob {
                 conf.get(IndexingOptions.CHANGES_TOPIC),
                 conf.get(IndexingOptions.GROUP_ID)))
         .deadLetterSink(deadLetterSink(bootstrap, conf.get(IndexingOptions.DLQ_TOPIC)))
+        .indexedEvents(kafkaIndexedEvents(bootstrap, conf.get(IndexingOptions.INDEXED_TOPIC)))
         .store(Components.luceneStore(java.nio.file.Path.of(store)))
         .embedder(Components.embedder(conf.get(IndexingOptions.EMBEDDER)))
         .chunker(
@@ -170,6 +173,15 @@ public final class DocumentIndexingJob {
         .build();
   }
 
+  /**
+   * Publishers of freshness telemetry ({@link io.ragstream.core.model.IndexedEvent} JSON, key
+   * documentId) to {@code topic}, one producer per store-sink subtask.
+   */
+  public static ComponentFactory<IndexedEventPublisher> kafkaIndexedEvents(
+      String bootstrapServers, String topic) {
+    return () -> new KafkaIndexedEventPublisher(bootstrapServers, topic);
+  }
+
   /** The Kafka sink of dead letters (at-least-once). */
   public static KafkaSink<DeadLetter> deadLetterSink(String bootstrapServers, String topic) {
     return KafkaSink.<DeadLetter>builder()
@@ -189,8 +201,18 @@ public final class DocumentIndexingJob {
     private int parallelism = 1;
     private IndexingLimits limits = IndexingLimits.defaults();
     private ComponentFactory<VectorStore> storeFactory;
+    private ComponentFactory<IndexedEventPublisher> indexedEvents = IndexedEventPublisher::none;
 
     private Builder() {}
+
+    /**
+     * Where the store sink built by {@link #store} reports every applied change (default: nowhere);
+     * see {@link #kafkaIndexedEvents}.
+     */
+    public Builder indexedEvents(ComponentFactory<IndexedEventPublisher> factory) {
+      this.indexedEvents = Objects.requireNonNull(factory, "indexedEvents");
+      return this;
+    }
 
     /** Body-size and chunk-count caps (default {@link IndexingLimits#defaults()}). */
     public Builder limits(IndexingLimits limits) {
@@ -247,7 +269,7 @@ public final class DocumentIndexingJob {
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(deadLetterSink, "deadLetterSink");
       if (storeSink == null && storeFactory != null) {
-        storeSink = new VectorStoreSink(storeFactory, limits.tombstoneRetention());
+        storeSink = new VectorStoreSink(storeFactory, limits.tombstoneRetention(), indexedEvents);
       }
       Objects.requireNonNull(storeSink, "storeSink");
       Objects.requireNonNull(embedderFactory, "embedder");

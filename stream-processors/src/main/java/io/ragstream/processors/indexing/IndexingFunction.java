@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * version lies between the last one seen and {@code v} (never the case for PostgreSQL LSNs) is the
  * tombstone at {@code v} itself.
  *
+ * <p>Metrics (Flink counters): {@code staleChanges}, {@code reembedSkipped}, {@code
+ * tombstonesExpired}, and per embedding call (one batch = one document's chunks) {@code
+ * embedBatches}, {@code chunksEmbedded} and {@code embedNanos} (time in the embedder).
+ *
  * <p>An empty, blank or NULL body is deliberate, not an error: the document is indexed with no
  * chunks (its version and attributes are kept, earlier chunks removed), so it is not searchable.
  */
@@ -73,6 +77,8 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
   private transient Counter reembedSkipped;
   private transient Counter chunksEmbedded;
   private transient Counter tombstonesExpired;
+  private transient Counter embedBatches;
+  private transient Counter embedNanos;
 
   /** A function with the default {@link IndexingLimits}. */
   public IndexingFunction(
@@ -99,6 +105,8 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     reembedSkipped = metrics.counter("reembedSkipped");
     chunksEmbedded = metrics.counter("chunksEmbedded");
     tombstonesExpired = metrics.counter("tombstonesExpired");
+    embedBatches = metrics.counter("embedBatches");
+    embedNanos = metrics.counter("embedNanos");
   }
 
   @Override
@@ -135,10 +143,11 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     if (change.op() == DocumentChange.Op.DELETE) {
       next.deleted = true;
       out.collect(
-          new IndexOp(
+          op(
               new DocumentUpdate.Delete(
                   change.documentId(), change.version(), change.committedAt()),
-              change.capturedAt()));
+              record,
+              change));
       rememberDeleted(next, ctx);
       state.update(next);
       return;
@@ -171,10 +180,11 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       reembedSkipped.inc();
       next.chunkCount = current.chunkCount;
       out.collect(
-          new IndexOp(
+          op(
               new DocumentUpdate.UpdateAttributes(
                   change.documentId(), change.version(), change.committedAt(), attributes),
-              change.capturedAt()));
+              record,
+              change));
       state.update(next);
       return;
     }
@@ -209,7 +219,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     }
     next.chunkCount = points.size();
     out.collect(
-        new IndexOp(
+        op(
             new DocumentUpdate.Upsert(
                 change.documentId(),
                 change.version(),
@@ -217,7 +227,8 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
                 attributes,
                 contentHash,
                 points),
-            change.capturedAt()));
+            record,
+            change));
     state.update(next);
   }
 
@@ -245,9 +256,10 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     long tombstone =
         below >= 0 && (current == null || below > current.version) ? below : change.version();
     out.collect(
-        new IndexOp(
+        op(
             new DocumentUpdate.Delete(change.documentId(), tombstone, change.committedAt()),
-            change.capturedAt()));
+            record,
+            change));
     DocState next = new DocState();
     next.version = tombstone;
     next.deleted = true;
@@ -283,6 +295,16 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     }
   }
 
+  /** The update with the change's stamps and the indexer's output time. */
+  private static IndexOp op(DocumentUpdate update, ChangeRecord record, DocumentChange change) {
+    return new IndexOp(
+        update,
+        change.capturedAt(),
+        record.normalizedAt,
+        System.currentTimeMillis(),
+        change.source().qualifiedTable());
+  }
+
   private static long utf8Length(String s) {
     long n = 0;
     for (int i = 0; i < s.length(); i++) {
@@ -310,7 +332,10 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
     for (Chunk c : chunks) {
       texts.add(title.isEmpty() ? c.text() : title + " " + c.text());
     }
+    long start = System.nanoTime();
     List<float[]> vectors = embedder.embedPassages(texts);
+    embedNanos.inc(System.nanoTime() - start);
+    embedBatches.inc();
     chunksEmbedded.inc(chunks.size());
     List<Point> points = new ArrayList<>(chunks.size());
     for (Chunk c : chunks) {

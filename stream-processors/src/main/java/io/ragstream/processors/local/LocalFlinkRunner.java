@@ -40,8 +40,26 @@ public final class LocalFlinkRunner {
   public static JobClient start(
       DocumentIndexingJob job, Path checkpointDir, Duration checkpointInterval, int parallelism)
       throws Exception {
+    return start(job, checkpointDir, checkpointInterval, parallelism, null);
+  }
+
+  /**
+   * Starts the job as {@link #start(DocumentIndexingJob, Path, Duration, int)} and, when {@code
+   * metricsRegistryId} is not null, reports its metrics to the Micrometer registry bound to that id
+   * ({@link MicrometerReporter#bind}).
+   */
+  public static JobClient start(
+      DocumentIndexingJob job,
+      Path checkpointDir,
+      Duration checkpointInterval,
+      int parallelism,
+      String metricsRegistryId)
+      throws Exception {
     Files.createDirectories(checkpointDir);
     Configuration conf = new Configuration();
+    if (metricsRegistryId != null) {
+      MicrometerReporter.configure(conf, metricsRegistryId);
+    }
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
     conf.set(

@@ -20,9 +20,19 @@ final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
   private final Counter pointsWritten;
   private final Counter tombstonesPurged;
   private final Duration tombstoneRetention;
+  private final Counter applies;
+  private final Counter applyNanos;
+  private final IndexedEventPublisher indexed;
 
-  VectorStoreSinkWriter(VectorStore store, MetricGroup metrics, Duration tombstoneRetention) {
+  VectorStoreSinkWriter(
+      VectorStore store,
+      MetricGroup metrics,
+      Duration tombstoneRetention,
+      IndexedEventPublisher indexed) {
     this.store = store;
+    this.indexed = indexed;
+    this.applies = metrics.counter("storeApplies");
+    this.applyNanos = metrics.counter("storeApplyNanos");
     this.tombstoneRetention = tombstoneRetention;
     this.tombstonesPurged = metrics.counter("tombstonesPurged");
     this.applied = metrics.counter("updatesApplied");
@@ -32,10 +42,14 @@ final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
 
   @Override
   public void write(IndexOp op, Context context) {
+    long start = System.nanoTime();
     ApplyResult result = store.apply(op.update());
+    applyNanos.inc(System.nanoTime() - start);
+    applies.inc();
     if (result instanceof ApplyResult.Applied a) {
       applied.inc();
       pointsWritten.inc(a.pointsWritten());
+      indexed.publish(op.indexed(System.currentTimeMillis()));
     } else {
       stale.inc();
     }
@@ -49,10 +63,15 @@ final class VectorStoreSinkWriter implements SinkWriter<IndexOp> {
           store.purgeTombstones(System.currentTimeMillis() - tombstoneRetention.toMillis()));
     }
     store.flush();
+    indexed.flush();
   }
 
   @Override
   public void close() {
-    store.close();
+    try {
+      indexed.close();
+    } finally {
+      store.close();
+    }
   }
 }

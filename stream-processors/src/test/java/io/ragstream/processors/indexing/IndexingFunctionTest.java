@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DocumentChange;
+import io.ragstream.core.model.IndexedEvent;
 import io.ragstream.core.model.PointId;
 import io.ragstream.core.model.SourceInfo;
 import io.ragstream.core.store.DocumentUpdate;
@@ -72,6 +73,27 @@ class IndexingFunctionTest {
     }
     assertThat(u.attributes().acl()).containsExactly("alice");
     assertThat(u.version()).isEqualTo(10);
+  }
+
+  @Test
+  void carriesTheChangesStampsAndTableToTheSink() throws Exception {
+    ChangeRecord r =
+        new ChangeRecord(
+            ID, Json.write(upsert(10, "T", "some body", "t", List.of("a"))), "c", 0, 0);
+    r.documentId = ID;
+    r.normalizedAt = 3L;
+    long before = System.currentTimeMillis();
+    harness.processElement(new StreamRecord<>(r, 0));
+
+    IndexOp op = harness.extractOutputValues().get(0);
+    assertThat(op.capturedAt()).isEqualTo(2L);
+    assertThat(op.normalizedAt()).isEqualTo(3L);
+    assertThat(op.embeddedAt()).isBetween(before, System.currentTimeMillis());
+    assertThat(op.table()).isEqualTo("public.documents");
+    IndexedEvent e = op.indexed(op.embeddedAt() + 7);
+    assertThat(e.op()).isEqualTo(IndexedEvent.Op.UPSERT);
+    assertThat(e.committedAt()).isEqualTo(1L);
+    assertThat(e.searchableAt()).isEqualTo(op.embeddedAt() + 7);
   }
 
   @Test

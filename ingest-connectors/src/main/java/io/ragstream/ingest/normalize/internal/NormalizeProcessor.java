@@ -90,7 +90,10 @@ public final class NormalizeProcessor implements Processor<byte[], byte[], byte[
             utf8(c.change().documentId()),
             utf8(Json.write(c.change())),
             record.timestamp(),
-            new RecordHeaders()),
+            new RecordHeaders()
+                .add(
+                    Topics.NORMALIZED_AT_HEADER,
+                    utf8(Long.toString(context.currentSystemTimeMs())))),
         changesSink);
   }
 

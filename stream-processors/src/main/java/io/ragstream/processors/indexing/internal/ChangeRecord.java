@@ -23,6 +23,12 @@ public class ChangeRecord {
   /** documentId once parsed, else null. */
   public String documentId;
 
+  /**
+   * When the normalizer wrote the record, epoch ms: its {@code ragstream.normalized-at} header,
+   * else the record's Kafka timestamp (records written by other producers, e.g. {@code reconcile}).
+   */
+  public long normalizedAt;
+
   public ChangeRecord() {}
 
   public ChangeRecord(String key, String value, String topic, int partition, long offset) {
