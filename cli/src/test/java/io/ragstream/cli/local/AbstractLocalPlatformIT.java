@@ -20,18 +20,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,7 +145,7 @@ abstract class AbstractLocalPlatformIT {
   @Test
   @Order(3)
   void shrinkingUpdateRemovesSurplusChunks() throws Exception {
-    upsert("long-1", "Long", longText(1500, 7));
+    upsert("long-1", "Long", PlatformFixture.longText(1500, 7));
     await().atMost(WAIT).until(() -> chunks("long-1").size() >= 3);
     int before = chunks("long-1").size();
     upsert("long-1", "Long", "Now it is a single short sentence about tides.");
@@ -267,15 +262,7 @@ abstract class AbstractLocalPlatformIT {
 
   /** Every chunk of a document: a dense search over the whole (small) index, filtered by id. */
   private List<SearchHit> chunks(String key) {
-    float[] v = queries.embedQuery("anything");
-    return platform
-        .store()
-        .search(
-            new SearchRequest(
-                "anything", v, SearchRequest.MAX_K, SearchMode.DENSE, SearchFilter.NONE, false))
-        .stream()
-        .filter(h -> h.documentId().equals(id(key)))
-        .toList();
+    return PlatformFixture.chunks(platform.store(), queries, id(key));
   }
 
   private Map<String, Integer> chunkCounts() {
@@ -315,53 +302,7 @@ abstract class AbstractLocalPlatformIT {
   }
 
   private List<ConsumerRecord<byte[], byte[]>> readDlq(int expected) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                platform.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "it-dlq-" + suffix,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(Topics.DLQ));
-      await()
-          .atMost(WAIT)
-          .until(
-              () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return out.size() >= expected;
-              });
-    }
-    return out;
-  }
-
-  private static String longText(int words, long seed) {
-    String[] vocab = {
-      "ocean",
-      "current",
-      "salinity",
-      "temperature",
-      "gradient",
-      "plankton",
-      "upwelling",
-      "nutrient",
-      "coastal",
-      "thermocline",
-      "density",
-      "circulation",
-      "wind",
-      "surface",
-      "deep"
-    };
-    Random r = new Random(seed);
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < words; i++) {
-      sb.append(vocab[r.nextInt(vocab.length)]).append(i % 17 == 16 ? ". " : " ");
-    }
-    return sb.toString().trim();
+    return PlatformFixture.read(
+        platform.bootstrapServers(), Topics.DLQ, WAIT, read -> read.size() >= expected);
   }
 }
