@@ -4,6 +4,34 @@ package io.ragstream.core.model;
 public final class Topics {
   private Topics() {}
 
+  /**
+   * One {@link io.ragstream.core.event.QueryEvent} JSON per retrieval the gateway served, key =
+   * queryId (docs/contracts.md).
+   */
+  public static final String QUERIES = "ragstream.queries";
+
+  /**
+   * One {@link io.ragstream.core.event.FeedbackEvent} JSON per judged hit, key = queryId
+   * (docs/contracts.md).
+   */
+  public static final String FEEDBACK = "ragstream.feedback";
+
+  /**
+   * One {@link io.ragstream.core.event.DriftEvent} JSON per metric per window, key = kind:metric.
+   */
+  public static final String DRIFT = "ragstream.drift";
+
+  /**
+   * One {@link io.ragstream.core.event.TrainingJobRequest} JSON per decision to train, key = kind.
+   */
+  public static final String TRAINING_JOBS = "ragstream.training-jobs";
+
+  /**
+   * {@link io.ragstream.core.event.AdapterEvent} JSON: candidates, rejections, promotions; key =
+   * kind:embedder.
+   */
+  public static final String ADAPTERS = "ragstream.adapters";
+
   /** Canonical {@link DocumentChange} JSON, key = documentId. */
   public static final String CHANGES = "ragstream.changes";
 

@@ -1,9 +1,9 @@
 package io.ragstream.gateway.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.json.Json;
 import io.ragstream.gateway.auth.Caller;
-import io.ragstream.gateway.events.QueryEvent;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

@@ -1,5 +1,6 @@
 package io.ragstream.gateway.chat;
 
+import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
@@ -15,7 +16,6 @@ import io.ragstream.gateway.answer.GenerationRequest;
 import io.ragstream.gateway.answer.Passage;
 import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
-import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.gateway.events.QueryRecorder;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;

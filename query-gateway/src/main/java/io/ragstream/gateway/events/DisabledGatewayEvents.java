@@ -1,5 +1,7 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.FeedbackEvent;
+import io.ragstream.core.event.QueryEvent;
 import io.vertx.core.Future;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,5 +1,8 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.FeedbackEvent;
+import io.ragstream.core.event.GatewayEventJson;
+import io.ragstream.core.event.QueryEvent;
 import io.vertx.core.Future;
 
 /**
@@ -41,10 +44,10 @@ import io.vertx.core.Future;
 public interface GatewayEvents {
 
   /** Default topic of {@link QueryEvent}s. */
-  String QUERIES_TOPIC = "ragstream.queries";
+  String QUERIES_TOPIC = io.ragstream.core.model.Topics.QUERIES;
 
   /** Default topic of {@link FeedbackEvent}s. */
-  String FEEDBACK_TOPIC = "ragstream.feedback";
+  String FEEDBACK_TOPIC = io.ragstream.core.model.Topics.FEEDBACK;
 
   /**
    * Publishes a query event. Call from any thread; when called on a Vert.x context, the future

@@ -1,5 +1,8 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.FeedbackEvent;
+import io.ragstream.core.event.GatewayEventJson;
+import io.ragstream.core.event.QueryEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

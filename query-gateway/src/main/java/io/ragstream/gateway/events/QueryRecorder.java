@@ -2,6 +2,7 @@ package io.ragstream.gateway.events;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.gateway.auth.Caller;

@@ -1,8 +1,8 @@
 package io.ragstream.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.gateway.auth.Caller;
-import io.ragstream.gateway.events.FeedbackEvent;
 import io.ragstream.gateway.events.QueryRecorder;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;

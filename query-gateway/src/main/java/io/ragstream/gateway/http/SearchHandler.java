@@ -1,5 +1,6 @@
 package io.ragstream.gateway.http;
 
+import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
@@ -9,7 +10,6 @@ import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.auth.Caller;
-import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.gateway.events.QueryRecorder;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Handler;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.FeedbackEvent;
+import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.PointId;
 import io.ragstream.core.port.Embedder;
@@ -24,9 +26,7 @@ import io.ragstream.gateway.auth.ApiKey;
 import io.ragstream.gateway.auth.AuthSettings;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.auth.JwtSettings;
-import io.ragstream.gateway.events.FeedbackEvent;
 import io.ragstream.gateway.events.GatewayEvents;
-import io.ragstream.gateway.events.QueryEvent;
 import io.ragstream.gateway.http.GatewayRouter;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.vertx.core.Future;

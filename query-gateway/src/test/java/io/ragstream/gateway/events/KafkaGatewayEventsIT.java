@@ -3,6 +3,10 @@ package io.ragstream.gateway.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.FeedbackEvent;
+import io.ragstream.core.event.GatewayEventJson;
+import io.ragstream.core.event.QueryEvent;
+import io.ragstream.core.event.SampleEvents;
 import io.ragstream.core.json.Json;
 import io.ragstream.localkafka.EmbeddedKafkaBroker;
 import io.vertx.core.AsyncResult;
@@ -80,12 +84,12 @@ class KafkaGatewayEventsIT {
   void publishesKeyedJsonAndCompletesOnTheCallersEventLoop() throws Exception {
     List<QueryEvent> queries =
         List.of(
-            Events.hybrid(QueryEvent.newQueryId()),
-            Events.bm25(QueryEvent.newQueryId()),
-            Events.hybrid(QueryEvent.newQueryId()));
+            SampleEvents.hybrid(QueryEvent.newQueryId()),
+            SampleEvents.bm25(QueryEvent.newQueryId()),
+            SampleEvents.hybrid(QueryEvent.newQueryId()));
     List<FeedbackEvent> feedback =
         List.of(
-            Events.feedback(queries.get(0).queryId(), "spot on"),
+            SampleEvents.feedback(queries.get(0).queryId(), "spot on"),
             new FeedbackEvent(
                 queries.get(1).queryId(), "pg:public.documents:9", false, "acme", "bob", 9, null));
     KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, broker.bootstrapServers(), Map.of());
@@ -153,7 +157,7 @@ class KafkaGatewayEventsIT {
             "it.flush.queries",
             "it.flush.feedback");
     Context context = vertx.getOrCreateContext();
-    FeedbackEvent event = Events.feedback(QueryEvent.newQueryId(), null);
+    FeedbackEvent event = SampleEvents.feedback(QueryEvent.newQueryId(), null);
     Future<Void> published =
         await(onContext(context, () -> Future.succeededFuture(events.publishFeedback(event))));
 
@@ -167,7 +171,7 @@ class KafkaGatewayEventsIT {
         .satisfies(r -> assertThat(r.key()).isEqualTo(event.queryId()))
         .satisfies(r -> assertThat(GatewayEventJson.feedbackFromJson(r.value())).isEqualTo(event));
 
-    AsyncResult<Void> afterClose = result(events.publishQuery(Events.bm25(event.queryId())));
+    AsyncResult<Void> afterClose = result(events.publishQuery(SampleEvents.bm25(event.queryId())));
     assertThat(afterClose.failed()).isTrue();
     assertThat(afterClose.cause()).isInstanceOf(IllegalStateException.class);
     assertThat(events.dropped()).isEqualTo(1);
@@ -188,7 +192,8 @@ class KafkaGatewayEventsIT {
               onContext(
                   context,
                   () -> {
-                    Future<Void> f = events.publishQuery(Events.hybrid(QueryEvent.newQueryId()));
+                    Future<Void> f =
+                        events.publishQuery(SampleEvents.hybrid(QueryEvent.newQueryId()));
                     f.onComplete(ar -> checkOn(context, wrongThreads));
                     // The event loop stays free while the send waits for metadata.
                     vertx.setTimer(100, id -> timerFired.complete(System.nanoTime()));
@@ -240,9 +245,11 @@ class KafkaGatewayEventsIT {
           onContext(
               context,
               () ->
-                  e.publishQuery(Events.hybrid(QueryEvent.newQueryId()))
+                  e.publishQuery(SampleEvents.hybrid(QueryEvent.newQueryId()))
                       .compose(
-                          v -> e.publishFeedback(Events.feedback(QueryEvent.newQueryId(), null)))));
+                          v ->
+                              e.publishFeedback(
+                                  SampleEvents.feedback(QueryEvent.newQueryId(), null)))));
       doomed.close();
 
       long start = System.nanoTime();
@@ -253,7 +260,7 @@ class KafkaGatewayEventsIT {
                       context,
                       () ->
                           Future.succeededFuture(
-                              e.publishQuery(Events.bm25(QueryEvent.newQueryId()))))));
+                              e.publishQuery(SampleEvents.bm25(QueryEvent.newQueryId()))))));
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
       assertThat(result.failed()).isTrue();

@@ -1,4 +1,4 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
 import io.ragstream.core.store.SearchMode;
 import java.util.Arrays;
@@ -258,7 +258,12 @@ public record QueryEvent(
     }
   }
 
-  static void requireNotBlank(String field, String value) {
+  /**
+   * Checks a required text field of an event.
+   *
+   * @throws IllegalArgumentException naming {@code field} when {@code value} is null or blank
+   */
+  public static void requireNotBlank(String field, String value) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(field + " must not be blank");
     }

@@ -1,6 +1,6 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
-import static io.ragstream.gateway.events.Events.QUERY_ID;
+import static io.ragstream.core.event.SampleEvents.QUERY_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +10,8 @@ class FeedbackEventTest {
 
   @Test
   void acceptsACommentOfExactlyTheMaximumLengthAndNone() {
-    assertThat(Events.feedback(QUERY_ID, "x".repeat(1_000)).comment()).hasSize(1_000);
-    assertThat(Events.feedback(QUERY_ID, null).comment()).isNull();
+    assertThat(SampleEvents.feedback(QUERY_ID, "x".repeat(1_000)).comment()).hasSize(1_000);
+    assertThat(SampleEvents.feedback(QUERY_ID, null).comment()).isNull();
   }
 
   @Test
@@ -34,13 +34,13 @@ class FeedbackEventTest {
         () -> new FeedbackEvent(QUERY_ID, "d", false, "t", "s", -1, null),
         "at must be >= 0, was -1");
     assertRejected(
-        () -> Events.feedback(QUERY_ID, "x".repeat(1_001)),
+        () -> SampleEvents.feedback(QUERY_ID, "x".repeat(1_001)),
         "comment must be at most 1000 characters, was 1001");
   }
 
   @Test
   void toStringLeavesOutTheComment() {
-    assertThat(Events.feedback(QUERY_ID, "secret opinion").toString())
+    assertThat(SampleEvents.feedback(QUERY_ID, "secret opinion").toString())
         .contains(QUERY_ID, "pg:public.documents:42", "relevant=true", "comment=<14 chars>")
         .doesNotContain("secret");
   }

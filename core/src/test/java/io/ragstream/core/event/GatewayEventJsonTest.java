@@ -1,6 +1,6 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
-import static io.ragstream.gateway.events.Events.QUERY_ID;
+import static io.ragstream.core.event.SampleEvents.QUERY_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +17,7 @@ class GatewayEventJsonTest {
 
   @Test
   void queryRoundTripsWithEveryFieldInOrder() throws Exception {
-    QueryEvent event = Events.hybrid(QUERY_ID);
+    QueryEvent event = SampleEvents.hybrid(QUERY_ID);
     byte[] json = GatewayEventJson.toJson(event);
 
     assertThat(GatewayEventJson.queryFromJson(json)).isEqualTo(event);
@@ -55,7 +55,7 @@ class GatewayEventJsonTest {
               "t",
               "s",
               "q",
-              Events.embedding(seed),
+              SampleEvents.embedding(seed),
               "dense",
               1,
               new double[] {Math.PI / (seed + 1)},
@@ -69,7 +69,7 @@ class GatewayEventJsonTest {
 
   @Test
   void bm25QueryLeavesOutEmbeddingAndEmbedderAndReadsExplicitNulls() throws Exception {
-    QueryEvent event = Events.bm25(QUERY_ID);
+    QueryEvent event = SampleEvents.bm25(QUERY_ID);
     byte[] json = GatewayEventJson.toJson(event);
 
     assertThat(new String(json, StandardCharsets.UTF_8))
@@ -92,7 +92,7 @@ class GatewayEventJsonTest {
 
   @Test
   void feedbackRoundTripsWithAndWithoutComment() {
-    FeedbackEvent withComment = Events.feedback(QUERY_ID, "spot on");
+    FeedbackEvent withComment = SampleEvents.feedback(QUERY_ID, "spot on");
     assertThat(new String(GatewayEventJson.toJson(withComment), StandardCharsets.UTF_8))
         .isEqualTo(
             "{\"queryId\":\"6f1c4b9e-2d0a-4f53-9a51-0c7e8d2b6a10\","
@@ -132,7 +132,7 @@ class GatewayEventJsonTest {
   void rejectsBadQueryJsonNamingTheField(String action, String field, String value, String message)
       throws Exception {
     ObjectNode json =
-        (ObjectNode) Json.mapper().readTree(GatewayEventJson.toJson(Events.hybrid(QUERY_ID)));
+        (ObjectNode) Json.mapper().readTree(GatewayEventJson.toJson(SampleEvents.hybrid(QUERY_ID)));
     switch (action) {
       case "remove" -> json.remove(field);
       case "null" -> json.putNull(field);

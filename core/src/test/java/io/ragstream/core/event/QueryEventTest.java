@@ -1,7 +1,7 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
-import static io.ragstream.gateway.events.Events.EMBEDDER;
-import static io.ragstream.gateway.events.Events.QUERY_ID;
+import static io.ragstream.core.event.SampleEvents.EMBEDDER;
+import static io.ragstream.core.event.SampleEvents.QUERY_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +21,7 @@ class QueryEventTest {
     String tenant = "acme";
     String subject = "alice";
     String query = "bees";
-    float[] embedding = Events.embedding(1);
+    float[] embedding = SampleEvents.embedding(1);
     String mode = "dense";
     int k = 3;
     double[] topScores = {0.9, 0.8};
@@ -159,7 +159,7 @@ class QueryEventTest {
 
   @Test
   void isImmutableAndComparesArraysByContent() {
-    float[] embedding = Events.embedding(7);
+    float[] embedding = SampleEvents.embedding(7);
     double[] scores = {0.5, 0.4};
     List<String> ids = new ArrayList<>(List.of("a", "b"));
     B b = new B();
@@ -172,7 +172,7 @@ class QueryEventTest {
     ids.set(0, "z");
     event.embedding()[1] = 99f;
     event.topScores()[1] = 99;
-    assertThat(event.embedding()).containsExactly(copyOf(Events.embedding(7)));
+    assertThat(event.embedding()).containsExactly(copyOf(SampleEvents.embedding(7)));
     assertThat(event.topScores()).containsExactly(0.5, 0.4);
     assertThat(event.documentIds()).containsExactly("a", "b");
     assertThatThrownBy(() -> event.documentIds().add("c"))
@@ -180,15 +180,15 @@ class QueryEventTest {
 
     QueryEvent same = new B().build();
     assertThat(same).isEqualTo(new B().build()).hasSameHashCodeAs(new B().build());
-    assertThat(same).isNotEqualTo(with(x -> x.embedding = Events.embedding(2)));
+    assertThat(same).isNotEqualTo(with(x -> x.embedding = SampleEvents.embedding(2)));
   }
 
   @Test
   void toStringLeavesOutQueryTextAndEmbedding() {
-    String s = Events.hybrid(QUERY_ID).toString();
+    String s = SampleEvents.hybrid(QUERY_ID).toString();
     assertThat(s)
         .contains(QUERY_ID, "query=<23 chars>", "embedding=float[384]", "hits=3")
-        .doesNotContain("bees", "0.91", Float.toString(Events.embedding(42)[0]));
+        .doesNotContain("bees", "0.91", Float.toString(SampleEvents.embedding(42)[0]));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,17 +1,17 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
 import java.util.List;
 import java.util.Random;
 
 /** Valid sample events for the tests. */
-final class Events {
-  static final String QUERY_ID = "6f1c4b9e-2d0a-4f53-9a51-0c7e8d2b6a10";
-  static final String EMBEDDER = "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30";
+public final class SampleEvents {
+  public static final String QUERY_ID = "6f1c4b9e-2d0a-4f53-9a51-0c7e8d2b6a10";
+  public static final String EMBEDDER = "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30";
 
-  private Events() {}
+  private SampleEvents() {}
 
   /** A random L2-normalized 384-d vector. */
-  static float[] embedding(long seed) {
+  public static float[] embedding(long seed) {
     Random random = new Random(seed);
     float[] v = new float[384];
     double norm = 0;
@@ -25,7 +25,7 @@ final class Events {
     return v;
   }
 
-  static QueryEvent hybrid(String queryId) {
+  public static QueryEvent hybrid(String queryId) {
     return new QueryEvent(
         queryId,
         QueryEvent.SEARCH,
@@ -42,7 +42,7 @@ final class Events {
         EMBEDDER);
   }
 
-  static QueryEvent bm25(String queryId) {
+  public static QueryEvent bm25(String queryId) {
     return new QueryEvent(
         queryId,
         QueryEvent.CHAT,
@@ -59,7 +59,7 @@ final class Events {
         null);
   }
 
-  static FeedbackEvent feedback(String queryId, String comment) {
+  public static FeedbackEvent feedback(String queryId, String comment) {
     return new FeedbackEvent(
         queryId, "pg:public.documents:42", true, "acme", "alice", 1_763_900_042_000L, comment);
   }

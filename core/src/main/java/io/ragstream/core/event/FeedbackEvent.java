@@ -1,4 +1,4 @@
-package io.ragstream.gateway.events;
+package io.ragstream.core.event;
 
 /**
  * A caller's judgement of one hit of an earlier query, as published on {@code ragstream.feedback}
