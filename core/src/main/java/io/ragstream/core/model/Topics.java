@@ -27,6 +27,15 @@ public final class Topics {
   public static final String TRAINING_JOBS = "ragstream.training-jobs";
 
   /**
+   * One {@link io.ragstream.core.event.TrainingJobResult} JSON per finished training job, key =
+   * kind.
+   */
+  public static final String TRAINING_RESULTS = "ragstream.training-results";
+
+  /** One {@link io.ragstream.core.event.AnswerEvent} JSON per generated answer, key = queryId. */
+  public static final String ANSWERS = "ragstream.answers";
+
+  /**
    * {@link io.ragstream.core.event.AdapterEvent} JSON: candidates, rejections, promotions; key =
    * kind:embedder.
    */
