@@ -251,7 +251,8 @@ public final class LocalPlatform implements AutoCloseable {
       List<NewTopic> topics =
           List.of(
               new NewTopic(GatewayEvents.QUERIES_TOPIC, config.parallelism(), (short) 1),
-              new NewTopic(GatewayEvents.FEEDBACK_TOPIC, config.parallelism(), (short) 1));
+              new NewTopic(GatewayEvents.FEEDBACK_TOPIC, config.parallelism(), (short) 1),
+              new NewTopic(GatewayEvents.ANSWERS_TOPIC, config.parallelism(), (short) 1));
       KafkaTopics.createMissing(admin, topics, Duration.ofSeconds(30));
       KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, bootstrapServers, Map.of());
       closeables.push(events::close);

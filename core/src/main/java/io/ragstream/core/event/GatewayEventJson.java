@@ -51,6 +51,8 @@ public final class GatewayEventJson {
   private static final Map<String, Type> FEEDBACK_REQUIRED = new LinkedHashMap<>();
 
   /** Nullable fields: if present and not null, they must have this type. */
+  private static final Map<String, Type> ANSWER_REQUIRED = new LinkedHashMap<>();
+
   private static final Map<String, Type> NULLABLE =
       Map.of("embedding", Type.NUMBERS, "embedder", Type.STRING, "comment", Type.STRING);
 
@@ -66,6 +68,13 @@ public final class GatewayEventJson {
     QUERY_REQUIRED.put("documentIds", Type.STRINGS);
     QUERY_REQUIRED.put("latencyMs", Type.INTEGER);
     QUERY_REQUIRED.put("at", Type.INTEGER);
+    ANSWER_REQUIRED.put("queryId", Type.STRING);
+    ANSWER_REQUIRED.put("kind", Type.STRING);
+    ANSWER_REQUIRED.put("tenant", Type.STRING);
+    ANSWER_REQUIRED.put("subject", Type.STRING);
+    ANSWER_REQUIRED.put("answer", Type.STRING);
+    ANSWER_REQUIRED.put("model", Type.STRING);
+    ANSWER_REQUIRED.put("at", Type.INTEGER);
     FEEDBACK_REQUIRED.put("queryId", Type.STRING);
     FEEDBACK_REQUIRED.put("documentId", Type.STRING);
     FEEDBACK_REQUIRED.put("relevant", Type.BOOLEAN);
@@ -87,6 +96,21 @@ public final class GatewayEventJson {
   /** The UTF-8 JSON of a feedback event. */
   public static byte[] toJson(FeedbackEvent event) {
     return write(event);
+  }
+
+  /** The UTF-8 JSON of an answer event. */
+  public static byte[] toJson(AnswerEvent event) {
+    return write(event);
+  }
+
+  /**
+   * Parses an answer event from UTF-8 JSON.
+   *
+   * @throws IllegalArgumentException starting {@code malformed AnswerEvent: } and naming the field
+   *     when the JSON is malformed, lacks a field or breaks a rule of {@link AnswerEvent}
+   */
+  public static AnswerEvent answerFromJson(byte[] json) {
+    return read(json, AnswerEvent.class, ANSWER_REQUIRED);
   }
 
   /**

@@ -31,4 +31,23 @@ public interface AnswerGenerator {
    * @param model model or adapter name, or null for the default
    */
   Future<String> standaloneQuery(String followUp, List<Turn> history, String model);
+
+  /**
+   * The prompt this generator sends for {@code request}, as chat messages in order; generators that
+   * call no LLM return the messages the default {@link io.ragstream.gateway.llm.PromptBuilder}
+   * would send, so that every answer can be exported as a fine-tuning example. Used for {@code
+   * ragstream.answers} events; must not block.
+   */
+  default List<io.ragstream.gateway.llm.ChatMessage> prompt(GenerationRequest request) {
+    return new io.ragstream.gateway.llm.PromptBuilder().answerMessages(request);
+  }
+
+  /**
+   * The model that serves a request naming {@code requested} (null or blank = this generator's
+   * default), as put on {@code ragstream.answers} events: the name sent to the LLM server (a LoRA
+   * adapter's served name when the request names one), or {@code extractive}.
+   */
+  default String model(String requested) {
+    return requested == null || requested.isBlank() ? id() : requested;
+  }
 }

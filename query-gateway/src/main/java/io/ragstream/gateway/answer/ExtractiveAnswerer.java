@@ -68,6 +68,12 @@ public final class ExtractiveAnswerer implements AnswerGenerator {
     return "extractive";
   }
 
+  /** Always {@code extractive}: this answerer has no models. */
+  @Override
+  public String model(String requested) {
+    return io.ragstream.core.event.AnswerEvent.EXTRACTIVE;
+  }
+
   @Override
   public Generation generate(GenerationRequest request, GenerationListener listener) {
     Objects.requireNonNull(listener, "listener");

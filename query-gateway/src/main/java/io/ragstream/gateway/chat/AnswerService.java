@@ -1,5 +1,6 @@
 package io.ragstream.gateway.chat;
 
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
@@ -17,6 +18,7 @@ import io.ragstream.gateway.answer.Passage;
 import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.llm.ChatMessage;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
 import java.time.Instant;
@@ -198,9 +200,11 @@ public final class AnswerService {
               cited.forEach(c -> numbers.add(c.n()));
               CitationFilter filter = new CitationFilter(numbers);
               long[] firstToken = {-1};
+              GenerationRequest request =
+                  new GenerationRequest(r.query, passages, history, ask.model());
               running.set(
                   generator.generate(
-                      new GenerationRequest(r.query, passages, history, ask.model()),
+                      request,
                       new GenerationListener() {
                         @Override
                         public void onToken(String text) {
@@ -232,6 +236,8 @@ public final class AnswerService {
                                   millisSince(start),
                                   store.stats().lastCommittedAt());
                           sink.done(result);
+                          publishAnswer(
+                              queryId, kind, caller, request, answer, filter.cited(), cited);
                         }
 
                         @Override
@@ -250,6 +256,43 @@ public final class AnswerService {
       Generation g = running.get();
       if (g != null) g.cancel();
     };
+  }
+
+  /**
+   * Publishes the answer on {@code ragstream.answers}; a failure is counted, never the caller's.
+   */
+  private void publishAnswer(
+      String queryId,
+      String kind,
+      Caller caller,
+      GenerationRequest request,
+      String answer,
+      List<Integer> citedNumbers,
+      List<Cited> passages) {
+    if (answer == null || answer.isBlank()) return;
+    List<String> citedDocumentIds = new ArrayList<>();
+    for (int n : citedNumbers) {
+      if (n >= 1 && n <= passages.size()) {
+        String id = passages.get(n - 1).documentId();
+        if (!citedDocumentIds.contains(id)) citedDocumentIds.add(id);
+      }
+    }
+    List<AnswerEvent.Message> messages = new ArrayList<>();
+    for (ChatMessage m : generator.prompt(request)) {
+      messages.add(new AnswerEvent.Message(m.role(), m.content()));
+    }
+    AnswerEvent event =
+        new AnswerEvent(
+            queryId,
+            kind,
+            caller.tenant(),
+            caller.subject(),
+            messages,
+            answer,
+            citedDocumentIds,
+            generator.model(request.model()),
+            System.currentTimeMillis());
+    recorder.events().publishAnswer(event);
   }
 
   private Retrieved retrieve(Caller caller, Ask ask, String query) {

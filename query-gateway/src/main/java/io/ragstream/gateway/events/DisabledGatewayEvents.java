@@ -1,5 +1,6 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.core.event.QueryEvent;
 import io.vertx.core.Future;
@@ -26,9 +27,16 @@ final class DisabledGatewayEvents implements GatewayEvents {
     return drop();
   }
 
+  @Override
+  public Future<Void> publishAnswer(AnswerEvent event) {
+    Objects.requireNonNull(event, "event");
+    return drop();
+  }
+
   private Future<Void> drop() {
     if (dropped.getAndIncrement() == 0) {
-      LOG.info("Gateway events disabled (no Kafka configured): query and feedback events dropped");
+      LOG.info(
+          "Gateway events disabled (no Kafka configured): query, answer and feedback events dropped");
     }
     return Future.succeededFuture();
   }

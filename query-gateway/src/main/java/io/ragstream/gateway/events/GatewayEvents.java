@@ -1,5 +1,6 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.core.event.GatewayEventJson;
 import io.ragstream.core.event.QueryEvent;
@@ -46,6 +47,9 @@ public interface GatewayEvents {
   /** Default topic of {@link QueryEvent}s. */
   String QUERIES_TOPIC = io.ragstream.core.model.Topics.QUERIES;
 
+  /** Default topic of {@link AnswerEvent}s. */
+  String ANSWERS_TOPIC = io.ragstream.core.model.Topics.ANSWERS;
+
   /** Default topic of {@link FeedbackEvent}s. */
   String FEEDBACK_TOPIC = io.ragstream.core.model.Topics.FEEDBACK;
 
@@ -65,6 +69,14 @@ public interface GatewayEvents {
    * @throws NullPointerException if {@code event} is null
    */
   Future<Void> publishFeedback(FeedbackEvent event);
+
+  /**
+   * Publishes an answer event ({@link #ANSWERS_TOPIC}, key = queryId); completes like {@link
+   * #publishQuery}.
+   *
+   * @throws NullPointerException if {@code event} is null
+   */
+  Future<Void> publishAnswer(AnswerEvent event);
 
   /**
    * Events accepted but not published: dropped because events are disabled, rejected, or failed.

@@ -1,5 +1,6 @@
 package io.ragstream.gateway.events;
 
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.core.event.GatewayEventJson;
 import io.ragstream.core.event.QueryEvent;
@@ -70,6 +71,7 @@ public final class KafkaGatewayEvents implements GatewayEvents {
   private final Vertx vertx;
   private final String queriesTopic;
   private final String feedbackTopic;
+  private final String answersTopic;
   private final KafkaProducer<String, byte[]> producer;
   private final WorkerExecutor workers;
 
@@ -90,7 +92,7 @@ public final class KafkaGatewayEvents implements GatewayEvents {
    */
   public KafkaGatewayEvents(
       Vertx vertx, String bootstrapServers, Map<String, Object> extraProducerProps) {
-    this(vertx, bootstrapServers, extraProducerProps, QUERIES_TOPIC, FEEDBACK_TOPIC);
+    this(vertx, bootstrapServers, extraProducerProps, QUERIES_TOPIC, FEEDBACK_TOPIC, ANSWERS_TOPIC);
   }
 
   /**
@@ -102,6 +104,7 @@ public final class KafkaGatewayEvents implements GatewayEvents {
    * @param extraProducerProps further producer settings, overriding the defaults (may be empty)
    * @param queriesTopic topic of query events; must exist unless the broker auto-creates topics
    * @param feedbackTopic topic of feedback events; same
+   * @param answersTopic topic of answer events; same
    * @throws org.apache.kafka.common.KafkaException if the producer settings are invalid
    */
   public KafkaGatewayEvents(
@@ -109,12 +112,15 @@ public final class KafkaGatewayEvents implements GatewayEvents {
       String bootstrapServers,
       Map<String, Object> extraProducerProps,
       String queriesTopic,
-      String feedbackTopic) {
+      String feedbackTopic,
+      String answersTopic) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     QueryEvent.requireNotBlank("bootstrapServers", bootstrapServers);
     Objects.requireNonNull(extraProducerProps, "extraProducerProps");
     QueryEvent.requireNotBlank("queriesTopic", queriesTopic);
     QueryEvent.requireNotBlank("feedbackTopic", feedbackTopic);
+    QueryEvent.requireNotBlank("answersTopic", answersTopic);
+    this.answersTopic = answersTopic;
     this.queriesTopic = queriesTopic;
     this.feedbackTopic = feedbackTopic;
     this.producer =
@@ -145,6 +151,11 @@ public final class KafkaGatewayEvents implements GatewayEvents {
     return queriesTopic;
   }
 
+  /** Topic of answer events. */
+  public String answersTopic() {
+    return answersTopic;
+  }
+
   /** Topic of feedback events. */
   public String feedbackTopic() {
     return feedbackTopic;
@@ -160,6 +171,12 @@ public final class KafkaGatewayEvents implements GatewayEvents {
   public Future<Void> publishFeedback(FeedbackEvent event) {
     Objects.requireNonNull(event, "event");
     return publish(feedbackTopic, event.queryId(), GatewayEventJson.toJson(event));
+  }
+
+  @Override
+  public Future<Void> publishAnswer(AnswerEvent event) {
+    Objects.requireNonNull(event, "event");
+    return publish(answersTopic, event.queryId(), GatewayEventJson.toJson(event));
   }
 
   private Future<Void> publish(String topic, String key, byte[] value) {

@@ -210,6 +210,16 @@ public final class OpenAiChatGenerator implements AnswerGenerator {
     return client.close();
   }
 
+  @Override
+  public List<ChatMessage> prompt(GenerationRequest request) {
+    return prompts.answerMessages(request);
+  }
+
+  @Override
+  public String model(String requested) {
+    return modelFor(requested);
+  }
+
   private String modelFor(String requested) {
     return requested == null || requested.isBlank() ? config.model() : requested;
   }

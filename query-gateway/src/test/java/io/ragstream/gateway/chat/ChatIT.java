@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.json.Json;
@@ -370,6 +371,7 @@ class ChatIT {
   private static final class RecordingEvents implements GatewayEvents {
     final BlockingQueue<QueryEvent> queries = new LinkedBlockingQueue<>();
     final BlockingQueue<FeedbackEvent> feedback = new LinkedBlockingQueue<>();
+    final BlockingQueue<AnswerEvent> answers = new LinkedBlockingQueue<>();
 
     @Override
     public Future<Void> publishQuery(QueryEvent event) {
@@ -380,6 +382,12 @@ class ChatIT {
     @Override
     public Future<Void> publishFeedback(FeedbackEvent event) {
       feedback.add(event);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> publishAnswer(AnswerEvent event) {
+      answers.add(event);
       return Future.succeededFuture();
     }
 
@@ -431,6 +439,18 @@ class ChatIT {
     QueryEvent answered = events.nextQuery();
     assertThat(answered.kind()).isEqualTo(QueryEvent.ANSWER);
     assertThat(answered.queryId()).isEqualTo(answer.bodyAsJsonObject().getString("queryId"));
+    AnswerEvent generated = events.answers.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(generated).as("an answer event").isNotNull();
+    assertThat(generated.queryId()).isEqualTo(answered.queryId());
+    assertThat(generated.kind()).isEqualTo(QueryEvent.ANSWER);
+    assertThat(generated.answer()).isEqualTo(answer.bodyAsJsonObject().getString("answer"));
+    assertThat(generated.model()).isEqualTo(AnswerEvent.EXTRACTIVE);
+    assertThat(generated.messages())
+        .extracting(AnswerEvent.Message::role)
+        .contains("system", "user");
+    assertThat(generated.messages().get(generated.messages().size() - 1).content())
+        .contains("When are salary bands reviewed?");
+    assertThat(generated.citedDocumentIds()).isNotEmpty().isSubsetOf(answered.documentIds());
     assertThat(answered.mode()).isEqualTo("hybrid");
 
     Client alice = connect(ALICE_KEY);

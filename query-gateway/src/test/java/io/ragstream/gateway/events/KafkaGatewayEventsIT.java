@@ -3,6 +3,7 @@ package io.ragstream.gateway.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.FeedbackEvent;
 import io.ragstream.core.event.GatewayEventJson;
 import io.ragstream.core.event.QueryEvent;
@@ -62,6 +63,7 @@ class KafkaGatewayEventsIT {
               List.of(
                   new NewTopic(GatewayEvents.QUERIES_TOPIC, 2, (short) 1),
                   new NewTopic(GatewayEvents.FEEDBACK_TOPIC, 2, (short) 1),
+                  new NewTopic(GatewayEvents.ANSWERS_TOPIC, 2, (short) 1),
                   new NewTopic("it.flush.queries", 1, (short) 1),
                   new NewTopic("it.flush.feedback", 1, (short) 1)))
           .all()
@@ -92,6 +94,19 @@ class KafkaGatewayEventsIT {
             SampleEvents.feedback(queries.get(0).queryId(), "spot on"),
             new FeedbackEvent(
                 queries.get(1).queryId(), "pg:public.documents:9", false, "acme", "bob", 9, null));
+    AnswerEvent answer =
+        new AnswerEvent(
+            queries.get(0).queryId(),
+            QueryEvent.ANSWER,
+            "acme",
+            "alice",
+            List.of(
+                new AnswerEvent.Message("system", "Answer from the sources."),
+                new AnswerEvent.Message("user", "how do bees communicate")),
+            "By dancing [1].",
+            List.of("pg:public.documents:42"),
+            "llama3",
+            10);
     KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, broker.bootstrapServers(), Map.of());
     try {
       Context context = vertx.getOrCreateContext();
@@ -103,6 +118,7 @@ class KafkaGatewayEventsIT {
                 List<Future<Void>> futures = new ArrayList<>();
                 queries.forEach(q -> futures.add(events.publishQuery(q)));
                 feedback.forEach(f -> futures.add(events.publishFeedback(f)));
+                futures.add(events.publishAnswer(answer));
                 for (Future<Void> f : futures) {
                   assertThat(f.isComplete()).isFalse(); // never completed on the caller's stack
                   f.onComplete(ar -> checkOn(context, wrongThreads));
@@ -128,6 +144,13 @@ class KafkaGatewayEventsIT {
     }
     assertThat(queryRecords.stream().map(r -> GatewayEventJson.queryFromJson(r.value())))
         .containsExactlyInAnyOrderElementsOf(queries);
+
+    List<ConsumerRecord<String, byte[]>> answerRecords = readAll(GatewayEvents.ANSWERS_TOPIC, 1);
+    assertThat(answerRecords)
+        .singleElement()
+        .extracting(ConsumerRecord::key)
+        .isEqualTo(answer.queryId());
+    assertThat(GatewayEventJson.answerFromJson(answerRecords.get(0).value())).isEqualTo(answer);
 
     List<ConsumerRecord<String, byte[]>> feedbackRecords =
         readAll(GatewayEvents.FEEDBACK_TOPIC, feedback.size());
@@ -155,7 +178,8 @@ class KafkaGatewayEventsIT {
                 ProducerConfig.LINGER_MS_CONFIG, 120_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000),
             "it.flush.queries",
-            "it.flush.feedback");
+            "it.flush.feedback",
+            "it.flush.answers");
     Context context = vertx.getOrCreateContext();
     FeedbackEvent event = SampleEvents.feedback(QueryEvent.newQueryId(), null);
     Future<Void> published =
@@ -238,7 +262,8 @@ class KafkaGatewayEventsIT {
                   ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000,
                   ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 3_000),
               "it.doomed.queries",
-              "it.doomed.feedback");
+              "it.doomed.feedback",
+              "it.doomed.answers");
       Context context = vertx.getOrCreateContext();
       KafkaGatewayEvents e = events;
       await(
