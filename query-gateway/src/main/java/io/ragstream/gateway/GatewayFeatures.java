@@ -1,5 +1,6 @@
 package io.ragstream.gateway;
 
+import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.answer.AnswerGenerator;
 import io.ragstream.gateway.answer.ExtractiveAnswerer;
 import io.ragstream.gateway.auth.AuthSettings;
@@ -23,6 +24,9 @@ import java.util.Objects;
  *     gateway.feedback.require-known-query}, default true; see {@link
  *     io.ragstream.gateway.events.QueryRecorder})
  * @param metrics the registry served on {@code GET /metrics}; the gateway does not close it
+ * @param queryAdapters the serving query adapter ({@link QueryAdapters#none()} to search with the
+ *     base embedding); whoever swaps adapters in (e.g. a {@link
+ *     io.ragstream.gateway.adapter.KafkaAdapterWatcher}) is started and closed by the caller
  */
 public record GatewayFeatures(
     AuthSettings auth,
@@ -30,8 +34,10 @@ public record GatewayFeatures(
     AnswerGenerator generator,
     GatewayEvents events,
     boolean feedbackRequiresKnownQuery,
-    GatewayMetrics metrics) {
+    GatewayMetrics metrics,
+    QueryAdapters queryAdapters) {
   public GatewayFeatures {
+    Objects.requireNonNull(queryAdapters, "queryAdapters");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(chat, "chat");
     Objects.requireNonNull(generator, "generator");
@@ -50,36 +56,48 @@ public record GatewayFeatures(
         new ExtractiveAnswerer(),
         GatewayEvents.none(),
         true,
-        GatewayMetrics.create());
+        GatewayMetrics.create(),
+        QueryAdapters.none());
   }
 
   /** A copy with {@link #auth()} replaced. */
   public GatewayFeatures withAuth(AuthSettings value) {
-    return new GatewayFeatures(value, chat, generator, events, feedbackRequiresKnownQuery, metrics);
+    return new GatewayFeatures(
+        value, chat, generator, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
   }
 
   /** A copy with {@link #chat()} replaced. */
   public GatewayFeatures withChat(ChatSettings value) {
-    return new GatewayFeatures(auth, value, generator, events, feedbackRequiresKnownQuery, metrics);
+    return new GatewayFeatures(
+        auth, value, generator, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
   }
 
   /** A copy with {@link #generator()} replaced. */
   public GatewayFeatures withGenerator(AnswerGenerator value) {
-    return new GatewayFeatures(auth, chat, value, events, feedbackRequiresKnownQuery, metrics);
+    return new GatewayFeatures(
+        auth, chat, value, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
   }
 
   /** A copy with {@link #events()} replaced. */
   public GatewayFeatures withEvents(GatewayEvents value) {
-    return new GatewayFeatures(auth, chat, generator, value, feedbackRequiresKnownQuery, metrics);
+    return new GatewayFeatures(
+        auth, chat, generator, value, feedbackRequiresKnownQuery, metrics, queryAdapters);
   }
 
   /** A copy with {@link #feedbackRequiresKnownQuery()} replaced. */
   public GatewayFeatures withFeedbackRequiresKnownQuery(boolean value) {
-    return new GatewayFeatures(auth, chat, generator, events, value, metrics);
+    return new GatewayFeatures(auth, chat, generator, events, value, metrics, queryAdapters);
+  }
+
+  /** A copy with {@link #queryAdapters()} replaced. */
+  public GatewayFeatures withQueryAdapters(QueryAdapters value) {
+    return new GatewayFeatures(
+        auth, chat, generator, events, feedbackRequiresKnownQuery, metrics, value);
   }
 
   /** A copy with {@link #metrics()} replaced. */
   public GatewayFeatures withMetrics(GatewayMetrics value) {
-    return new GatewayFeatures(auth, chat, generator, events, feedbackRequiresKnownQuery, value);
+    return new GatewayFeatures(
+        auth, chat, generator, events, feedbackRequiresKnownQuery, value, queryAdapters);
   }
 }

@@ -54,7 +54,15 @@ public final class GatewayEventJson {
   private static final Map<String, Type> ANSWER_REQUIRED = new LinkedHashMap<>();
 
   private static final Map<String, Type> NULLABLE =
-      Map.of("embedding", Type.NUMBERS, "embedder", Type.STRING, "comment", Type.STRING);
+      Map.of(
+          "embedding",
+          Type.NUMBERS,
+          "embedder",
+          Type.STRING,
+          "adapter",
+          Type.STRING,
+          "comment",
+          Type.STRING);
 
   static {
     QUERY_REQUIRED.put("queryId", Type.STRING);

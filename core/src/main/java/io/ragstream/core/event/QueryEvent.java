@@ -41,6 +41,9 @@ import java.util.regex.Pattern;
  * @param embedder id of the model that embedded the query (e.g. {@code
  *     bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30}); present exactly when {@code
  *     embedding} is
+ * @param adapter id of the query adapter whose output was searched with ({@code embedding} is
+ *     always the base, un-adapted embedding, so that training can start from it); {@code null} when
+ *     the base embedding was searched with, and always for {@code bm25}
  * @throws IllegalArgumentException from the constructor, naming the field, when a value breaks the
  *     rules above
  */
@@ -57,7 +60,8 @@ public record QueryEvent(
     List<String> documentIds,
     long latencyMs,
     long at,
-    String embedder) {
+    String embedder,
+    String adapter) {
 
   /** {@link #kind()} of {@code POST /v1/search}. */
   public static final String SEARCH = "search";
@@ -108,6 +112,12 @@ public record QueryEvent(
     }
     if (embedder != null && embedder.isBlank()) {
       throw new IllegalArgumentException("embedder must not be blank");
+    }
+    if (adapter != null && adapter.isBlank()) {
+      throw new IllegalArgumentException("adapter must not be blank");
+    }
+    if (adapter != null && embedding == null) {
+      throw new IllegalArgumentException("adapter must be null without an embedding");
     }
     if ((embedder == null) != (embedding == null)) {
       throw new IllegalArgumentException(
@@ -166,6 +176,38 @@ public record QueryEvent(
     }
   }
 
+  /** An event searched with the base embedding: {@link #adapter()} is null. */
+  public QueryEvent(
+      String queryId,
+      String kind,
+      String tenant,
+      String subject,
+      String query,
+      float[] embedding,
+      String mode,
+      int k,
+      double[] topScores,
+      List<String> documentIds,
+      long latencyMs,
+      long at,
+      String embedder) {
+    this(
+        queryId,
+        kind,
+        tenant,
+        subject,
+        query,
+        embedding,
+        mode,
+        k,
+        topScores,
+        documentIds,
+        latencyMs,
+        at,
+        embedder,
+        null);
+  }
+
   /** A new random query id in the canonical form {@link #queryId()} requires. */
   public static String newQueryId() {
     return UUID.randomUUID().toString();
@@ -207,14 +249,26 @@ public record QueryEvent(
         && documentIds.equals(e.documentIds)
         && latencyMs == e.latencyMs
         && at == e.at
-        && Objects.equals(embedder, e.embedder);
+        && Objects.equals(embedder, e.embedder)
+        && Objects.equals(adapter, e.adapter);
   }
 
   @Override
   public int hashCode() {
     int h =
         Objects.hash(
-            queryId, kind, tenant, subject, query, mode, k, documentIds, latencyMs, at, embedder);
+            queryId,
+            kind,
+            tenant,
+            subject,
+            query,
+            mode,
+            k,
+            documentIds,
+            latencyMs,
+            at,
+            embedder,
+            adapter);
     return 31 * (31 * h + Arrays.hashCode(embedding)) + Arrays.hashCode(topScores);
   }
 
@@ -245,6 +299,8 @@ public record QueryEvent(
         + at
         + ", embedder="
         + embedder
+        + ", adapter="
+        + adapter
         + "]";
   }
 

@@ -8,6 +8,7 @@ import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
+import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.answer.AnswerGenerator;
 import io.ragstream.gateway.answer.CitationFilter;
 import io.ragstream.gateway.answer.Generation;
@@ -106,10 +107,12 @@ public final class AnswerService {
   private final ConversationMemory memory;
   private final Fusion fusion;
   private final QueryRecorder recorder;
+  private final QueryAdapters adapters;
   private final GatewayMetrics metrics;
 
   /**
    * @param recorder records every retrieval (query event, feedback check)
+   * @param adapters the serving query adapter, applied to every query embedding
    * @param metrics where retrieval latency and time to first token are recorded
    */
   public AnswerService(
@@ -120,7 +123,9 @@ public final class AnswerService {
       ConversationMemory memory,
       Fusion fusion,
       QueryRecorder recorder,
+      QueryAdapters adapters,
       GatewayMetrics metrics) {
+    this.adapters = Objects.requireNonNull(adapters, "adapters");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.embedder = Objects.requireNonNull(embedder, "embedder");
@@ -176,6 +181,7 @@ public final class AnswerService {
                   caller,
                   r.query,
                   r.vector,
+                  r.adapter,
                   SearchMode.HYBRID,
                   ask.k(),
                   r.hits,
@@ -296,7 +302,9 @@ public final class AnswerService {
   }
 
   private Retrieved retrieve(Caller caller, Ask ask, String query) {
-    float[] vector = embedder.embedQuery(query);
+    float[] base = embedder.embedQuery(query);
+    QueryAdapters.Adapted adapted = adapters.apply(base);
+    float[] vector = adapted.vector();
     int depth = ask.documentIds() == null ? ask.k() : Math.min(SearchRequest.MAX_K, ask.k() * 10);
     List<SearchHit> hits =
         store.search(
@@ -309,12 +317,13 @@ public final class AnswerService {
               .limit(ask.k())
               .toList();
     }
-    return new Retrieved(query, vector, hits);
+    return new Retrieved(query, base, adapted.adapterId(), hits);
   }
 
   private static long millisSince(long startNanos) {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
-  private record Retrieved(String query, float[] vector, List<SearchHit> hits) {}
+  /** What was retrieved: the base query embedding and the adapter that transformed it. */
+  private record Retrieved(String query, float[] vector, String adapter, List<SearchHit> hits) {}
 }

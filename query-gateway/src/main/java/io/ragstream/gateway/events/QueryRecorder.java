@@ -93,7 +93,9 @@ public final class QueryRecorder {
    * @param kind {@link QueryEvent#SEARCH}, {@link QueryEvent#ANSWER} or {@link QueryEvent#CHAT}
    * @param caller who asked
    * @param query the text searched
-   * @param embedding the query embedding, or null for BM25
+   * @param embedding the base query embedding (before any query adapter), or null for BM25
+   * @param adapter the query adapter whose output was searched with, or null for the base embedding
+   *     ({@link io.ragstream.core.event.AdapterEvent#BASE} counts as null)
    * @param mode the retrieval mode
    * @param k hits asked for
    * @param hits the hits returned, best first
@@ -105,6 +107,7 @@ public final class QueryRecorder {
       Caller caller,
       String query,
       float[] embedding,
+      String adapter,
       SearchMode mode,
       int k,
       List<SearchHit> hits,
@@ -132,7 +135,10 @@ public final class QueryRecorder {
               documentIds,
               Math.max(0, latencyMs),
               System.currentTimeMillis(),
-              embedding == null ? null : embedderId);
+              embedding == null ? null : embedderId,
+              embedding == null || io.ragstream.core.event.AdapterEvent.BASE.equals(adapter)
+                  ? null
+                  : adapter);
     } catch (IllegalArgumentException e) {
       skipped.incrementAndGet();
       LOG.debug("query event {} not published: {}", queryId, e.getMessage());

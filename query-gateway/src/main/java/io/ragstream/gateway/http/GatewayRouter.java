@@ -120,6 +120,7 @@ public final class GatewayRouter {
                 chat.memoryTurns(), chat.maxConversations(), Duration.ofMinutes(30)),
             config.defaultFusion(),
             recorder,
+            features.queryAdapters(),
             features.metrics());
 
     router
@@ -127,7 +128,9 @@ public final class GatewayRouter {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(GatewayRouter::requireJson)
         .handler(auth)
-        .handler(new SearchHandler(config, embedder, store, recorder, features.metrics()));
+        .handler(
+            new SearchHandler(
+                config, embedder, store, recorder, features.queryAdapters(), features.metrics()));
     router
         .post("/v1/answer")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))

@@ -9,6 +9,7 @@ import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
 import io.ragstream.gateway.GatewayConfig;
+import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryRecorder;
 import io.ragstream.gateway.metrics.GatewayMetrics;
@@ -31,6 +32,7 @@ final class SearchHandler implements Handler<RoutingContext> {
   private final Embedder embedder;
   private final VectorStore store;
   private final QueryRecorder recorder;
+  private final QueryAdapters adapters;
   private final GatewayMetrics metrics;
 
   SearchHandler(
@@ -38,12 +40,14 @@ final class SearchHandler implements Handler<RoutingContext> {
       Embedder embedder,
       VectorStore store,
       QueryRecorder recorder,
+      QueryAdapters adapters,
       GatewayMetrics metrics) {
     this.metrics = metrics;
     this.config = config;
     this.embedder = embedder;
     this.store = store;
     this.recorder = recorder;
+    this.adapters = adapters;
   }
 
   @Override
@@ -70,7 +74,9 @@ final class SearchHandler implements Handler<RoutingContext> {
    */
   private SearchResponse search(SearchQuery query, Caller caller, long startNanos) {
     long embedStart = System.nanoTime();
-    float[] vector = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
+    float[] base = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
+    QueryAdapters.Adapted adapted = base == null ? null : adapters.apply(base);
+    float[] vector = adapted == null ? null : adapted.vector();
     Fusion fusion = query.fusion() != null ? query.fusion() : config.defaultFusion();
     long searchStart = System.nanoTime();
     List<SearchHit> hits =
@@ -91,7 +97,8 @@ final class SearchHandler implements Handler<RoutingContext> {
         QueryEvent.SEARCH,
         caller,
         query.query(),
-        vector,
+        base,
+        adapted == null ? null : adapted.adapterId(),
         query.mode(),
         query.k(),
         hits,
@@ -103,6 +110,7 @@ final class SearchHandler implements Handler<RoutingContext> {
         SearchQuery.wireName(query.mode()),
         query.k(),
         query.mode() == SearchMode.BM25 ? null : embedder.id(),
+        adapted == null ? null : adapted.adapterId(),
         query.mode() == SearchMode.HYBRID ? fusion.toString() : null,
         hits.stream().map(SearchHandler::hit).toList(),
         Responses.instant(stats.lastCommittedAt()),

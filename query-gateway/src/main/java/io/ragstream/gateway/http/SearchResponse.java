@@ -9,7 +9,8 @@ import java.util.UUID;
  *
  * <pre>{@code
  * {"queryId": "5f0c...", "query": "...", "mode": "hybrid", "k": 10,
- *  "embedder": "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30", "fusion": "convex(alpha=0.6)",
+ *  "embedder": "bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30", "adapter": "base",
+ *  "fusion": "convex(alpha=0.6)",
  *  "hits": [{"documentId": "pg:public.documents:42", "chunk": 0, "pointId": "...", "score": 0.032,
  *            "title": "...", "text": "...", "version": 123}],
  *  "asOf": "2025-01-01T12:00:00Z",
@@ -21,6 +22,8 @@ import java.util.UUID;
  * @param mode {@code dense}, {@code bm25} or {@code hybrid}
  * @param k the number of hits asked for (there may be fewer)
  * @param embedder id of the model that embedded the query (null for bm25)
+ * @param adapter id of the query adapter applied to the embedding ({@code base} for none; null for
+ *     bm25)
  * @param fusion the fusion applied ({@code rrf(k=60)}, {@code convex(alpha=0.7)}), null unless
  *     hybrid
  * @param hits best first
@@ -35,6 +38,7 @@ public record SearchResponse(
     String mode,
     int k,
     String embedder,
+    String adapter,
     String fusion,
     List<Hit> hits,
     String asOf,
