@@ -221,6 +221,30 @@ class GatewayVerticleIT {
   }
 
   @Test
+  void echoesAValidRequestIdAndMakesUpOneOtherwise() throws Exception {
+    HttpResponse<Buffer> given =
+        client
+            .post("/v1/search")
+            .putHeader("Content-Type", "application/json")
+            .putHeader("X-Request-Id", "trace-7.a:b")
+            .sendBuffer(Buffer.buffer("{\"query\":\"bread\"}"))
+            .await(TIMEOUT);
+    assertThat(given.getHeader("X-Request-Id")).isEqualTo("trace-7.a:b");
+    HttpResponse<Buffer> invalid =
+        client
+            .post("/v1/search")
+            .putHeader("Content-Type", "application/json")
+            .putHeader("X-Request-Id", "no spaces allowed")
+            .sendBuffer(Buffer.buffer("{\"query\":\"bread\"}"))
+            .await(TIMEOUT);
+    assertThat(UUID.fromString(invalid.getHeader("X-Request-Id"))).isNotNull();
+    // Errors carry one too, so a failed request can be found in the logs.
+    HttpResponse<Buffer> notFound = send(HttpMethod.GET, "/v1/nowhere");
+    assertThat(notFound.statusCode()).isEqualTo(404);
+    assertThat(UUID.fromString(notFound.getHeader("X-Request-Id"))).isNotNull();
+  }
+
+  @Test
   void collapsesChunksSoEachDocumentAppearsOnce() throws Exception {
     JsonNode collapsed = json(search("{\"query\":\"the\",\"mode\":\"dense\",\"k\":10}"));
     JsonNode chunks =

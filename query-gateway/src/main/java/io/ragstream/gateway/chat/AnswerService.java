@@ -2,6 +2,7 @@ package io.ragstream.gateway.chat;
 
 import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.QueryEvent;
+import io.ragstream.core.log.LogKeys;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
@@ -34,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The answer pipeline shared by {@code POST /v1/answer} and {@code /v1/chat}: rewrite a follow-up
@@ -160,7 +162,12 @@ public final class AnswerService {
         .recover(
             e -> {
               // A failed rewrite should not fail the answer: search the follow-up as it is.
-              LOG.warn("query rewrite failed, searching the question as asked: {}", e.toString());
+              withQueryId(
+                  queryId,
+                  () ->
+                      LOG.warn(
+                          "query rewrite failed, searching the question as asked: {}",
+                          e.toString()));
               return io.vertx.core.Future.succeededFuture(ask.question());
             })
         .compose(query -> vertx.executeBlocking(() -> retrieve(caller, ask, query), false))
@@ -168,7 +175,7 @@ public final class AnswerService {
             ar -> {
               if (cancelled[0]) return;
               if (ar.failed()) {
-                LOG.error("retrieval failed", ar.cause());
+                withQueryId(queryId, () -> LOG.error("retrieval failed", ar.cause()));
                 sink.failed("internal", "retrieval failed");
                 return;
               }
@@ -251,7 +258,8 @@ public final class AnswerService {
                           if (error instanceof GenerationException g) {
                             sink.failed(g.code(), g.getMessage());
                           } else {
-                            LOG.error("answer generation failed", error);
+                            withQueryId(
+                                queryId, () -> LOG.error("answer generation failed", error));
                             sink.failed("internal", "answer generation failed");
                           }
                         }
@@ -262,6 +270,13 @@ public final class AnswerService {
       Generation g = running.get();
       if (g != null) g.cancel();
     };
+  }
+
+  /** Runs {@code log} with {@code queryId} in the MDC ({@link LogKeys#QUERY_ID}). */
+  private static void withQueryId(String queryId, Runnable log) {
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(LogKeys.QUERY_ID, queryId)) {
+      log.run();
+    }
   }
 
   /**

@@ -2,12 +2,14 @@ package io.ragstream.gateway.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.ragstream.core.error.RetriableException;
+import io.ragstream.core.log.LogKeys;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The one place that turns a failed or unrouted request into {@code {"error": {"code",
@@ -33,6 +35,17 @@ final class ErrorHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    String requestId = RequestIds.of(ctx);
+    if (requestId == null) {
+      respond(ctx);
+      return;
+    }
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(LogKeys.REQUEST_ID, requestId)) {
+      respond(ctx);
+    }
+  }
+
+  private void respond(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     int status;
     String message;

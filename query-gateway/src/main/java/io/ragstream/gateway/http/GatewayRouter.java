@@ -94,6 +94,7 @@ public final class GatewayRouter {
     ErrorHandler errors = new ErrorHandler(config.maxBodyBytes());
     Router router = Router.router(vertx);
     // Failures of any route; the error handlers cover requests no route matched (404, 405, ...).
+    router.route().handler(new RequestIds());
     router.route().failureHandler(errors);
     for (int status : ErrorHandler.ROUTER_STATUSES) {
       router.errorHandler(status, errors);

@@ -1,6 +1,7 @@
 package io.ragstream.gateway.http;
 
 import io.ragstream.core.event.QueryEvent;
+import io.ragstream.core.log.LogKeys;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
@@ -19,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.MDC;
 
 /**
  * {@code POST /v1/search}: parses the body on the event loop, then embeds the query and searches
@@ -63,7 +65,15 @@ final class SearchHandler implements Handler<RoutingContext> {
     }
     // Unordered: concurrent searches must not queue behind each other on this context.
     ctx.vertx()
-        .executeBlocking(() -> search(query, AuthHandler.caller(ctx), startNanos), false)
+        .executeBlocking(
+            () -> {
+              UUID queryId = UUID.randomUUID();
+              try (MDC.MDCCloseable r = MDC.putCloseable(LogKeys.REQUEST_ID, RequestIds.of(ctx));
+                  MDC.MDCCloseable q = MDC.putCloseable(LogKeys.QUERY_ID, queryId.toString())) {
+                return search(queryId, query, AuthHandler.caller(ctx), startNanos);
+              }
+            },
+            false)
         .onSuccess(response -> Responses.json(ctx, 200, response))
         .onFailure(ctx::fail);
   }
@@ -72,7 +82,7 @@ final class SearchHandler implements Handler<RoutingContext> {
    * Blocking: embeds (unless BM25), searches, records the query (event, feedback check) and reads
    * the index freshness.
    */
-  private SearchResponse search(SearchQuery query, Caller caller, long startNanos) {
+  private SearchResponse search(UUID queryId, SearchQuery query, Caller caller, long startNanos) {
     long embedStart = System.nanoTime();
     float[] base = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
     QueryAdapters.Adapted adapted = base == null ? null : adapters.apply(base);
@@ -91,7 +101,6 @@ final class SearchHandler implements Handler<RoutingContext> {
                 fusion));
     long searchEnd = System.nanoTime();
     metrics.recordQuery(QueryEvent.SEARCH, query.mode(), searchEnd - startNanos);
-    UUID queryId = UUID.randomUUID();
     recorder.record(
         queryId.toString(),
         QueryEvent.SEARCH,

@@ -1,6 +1,7 @@
 package io.ragstream.processors.indexing;
 
 import io.ragstream.core.json.Json;
+import io.ragstream.core.log.LogKeys;
 import io.ragstream.core.model.Chunk;
 import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.DocumentChange;
@@ -25,6 +26,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The core of {@link DocumentIndexingJob}: per document (keyed by documentId), turns each {@link
@@ -128,6 +130,15 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
           DeadLetter.of(record, DeadLetterReason.MALFORMED_RECORD, e));
       return;
     }
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(LogKeys.DOCUMENT_ID, change.documentId())) {
+      process(record, change, ctx, out);
+    }
+  }
+
+  /** Applies one parsed change; logs carry its document id. */
+  private void process(
+      ChangeRecord record, DocumentChange change, Context ctx, Collector<IndexOp> out)
+      throws Exception {
     DocState current = state.value();
     if (current != null && change.version() <= current.version) {
       staleChanges.inc();
