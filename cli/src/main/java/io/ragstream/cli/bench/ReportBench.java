@@ -62,8 +62,12 @@ import picocli.CommandLine.Spec;
  *   <li>retrieval quality ({@link EvalBeirCommand}) on the loaded corpus.
  * </ol>
  *
- * <p>{@code --quick} loads 300 documents, runs each rate for 15 s and each concurrency for 10 s and
- * skips the quality step (a corpus subset makes nDCG meaningless): a few minutes.
+ * <p>{@code --quick} runs each rate for 15 s and each concurrency for 10 s over a 300-document
+ * <em>judged subset</em> of the dataset: {@value #QUICK_QUERIES} test queries drawn with a fixed
+ * seed, every document judged for them, and other documents (in corpus order) up to 300, written as
+ * a BEIR directory under the output's {@code raw/}. The quality table then measures those queries
+ * over that subset (it is labelled as such: not comparable with full-corpus figures). A few
+ * minutes.
  */
 @Command(
     name = "report",
@@ -118,11 +122,20 @@ public final class ReportBench implements Callable<Integer> {
       names = "--quality",
       negatable = true,
       description =
-          "Run the BEIR evaluation (default: yes, but not with --quick, whose corpus subset makes"
-              + " nDCG meaningless).")
+          "Run the BEIR evaluation (default: yes; with --quick over its judged subset; not with"
+              + " --limit, whose corpus prefix makes nDCG meaningless).")
   Boolean quality;
 
   private PrintWriter err;
+
+  /** Test queries of the {@code --quick} subset. */
+  static final int QUICK_QUERIES = 50;
+
+  /** Documents of the {@code --quick} subset. */
+  static final int QUICK_DOCUMENTS = 300;
+
+  /** Seed of the {@code --quick} query sample. */
+  static final long QUICK_SEED = 20261123L;
 
   @Override
   public Integer call() throws Exception {
@@ -133,9 +146,12 @@ public final class ReportBench implements Callable<Integer> {
         concurrency != null ? concurrency : quick ? List.of(1, 4) : List.of(1, 4, 16);
     Duration perSearch =
         searchDuration != null ? searchDuration : Duration.ofSeconds(quick ? 10 : 30);
+    Files.createDirectories(out.resolve("raw"));
+    if (quick && limit == null) {
+      dir = judgedSubset(BeirDataset.open(dir), out.resolve("raw").resolve("quick-subset"));
+    }
     BeirDataset dataset = BeirDataset.open(dir);
     docs = Math.min(docs, dataset.countCorpusDocuments());
-    Files.createDirectories(out.resolve("raw"));
     Path dataDir = Files.createTempDirectory("ragstream-bench-");
     String suffix = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
     SourceTable table = new SourceTable("public", "ragstream_bench_" + suffix);
@@ -190,7 +206,7 @@ public final class ReportBench implements Callable<Integer> {
       }
       results.put("search", searchRows);
 
-      if (quality != null ? quality : !quick) {
+      if (quality != null ? quality : limit == null) {
         phase("4/4 BEIR quality (test split) over the loaded documents");
         results.put("quality", quality(url));
       }
@@ -439,6 +455,70 @@ public final class ReportBench implements Callable<Integer> {
     return Json.mapper().readValue(json, LinkedHashMap.class);
   }
 
+  /**
+   * Writes the {@code --quick} subset of {@code full} to {@code target} as a BEIR directory: {@link
+   * #QUICK_QUERIES} judged test queries (seeded sample), every document judged for them, then other
+   * documents in corpus order up to {@link #QUICK_DOCUMENTS}; corpus and query lines are copied
+   * verbatim.
+   *
+   * @return {@code target}
+   */
+  static Path judgedSubset(BeirDataset full, Path target) throws IOException {
+    Map<String, Map<String, Integer>> qrels = full.qrels("test");
+    List<String> queryIds = new ArrayList<>(qrels.keySet());
+    java.util.Collections.shuffle(queryIds, new java.util.Random(QUICK_SEED));
+    // Queries in sample order while their judged documents fit in 80% of the subset (NFCorpus
+    // judges dozens of documents per query; SciFact about one).
+    java.util.Set<String> judged = new java.util.LinkedHashSet<>();
+    List<String> sample = new ArrayList<>();
+    for (String q : queryIds) {
+      if (sample.size() == QUICK_QUERIES) break;
+      java.util.Set<String> more = new java.util.HashSet<>(qrels.get(q).keySet());
+      more.removeAll(judged);
+      if (judged.size() + more.size() > QUICK_DOCUMENTS * 4 / 5) continue;
+      sample.add(q);
+      judged.addAll(more);
+    }
+    queryIds = sample;
+    java.util.Set<String> keepQueries = new java.util.HashSet<>(queryIds);
+    List<String> corpusLines = new ArrayList<>();
+    List<String> fillers = new ArrayList<>();
+    try (var lines = Files.lines(full.corpusFile())) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.isBlank()) continue;
+        String id = Json.mapper().readTree(line).path("_id").asText();
+        if (judged.contains(id)) {
+          corpusLines.add(line);
+        } else if (fillers.size() < QUICK_DOCUMENTS) {
+          fillers.add(line);
+        }
+      }
+    }
+    for (String line : fillers) {
+      if (corpusLines.size() >= QUICK_DOCUMENTS) break;
+      corpusLines.add(line);
+    }
+    List<String> queryLines = new ArrayList<>();
+    try (var lines = Files.lines(full.queriesFile())) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.isBlank()) continue;
+        if (keepQueries.contains(Json.mapper().readTree(line).path("_id").asText())) {
+          queryLines.add(line);
+        }
+      }
+    }
+    List<String> qrelLines = new ArrayList<>();
+    qrelLines.add("query-id\tcorpus-id\tscore");
+    for (String q : queryIds) {
+      qrels.get(q).forEach((d, g) -> qrelLines.add(q + "\t" + d + "\t" + g));
+    }
+    Files.createDirectories(target.resolve("qrels"));
+    Files.write(target.resolve("corpus.jsonl"), corpusLines);
+    Files.write(target.resolve("queries.jsonl"), queryLines);
+    Files.write(target.resolve("qrels").resolve("test.tsv"), qrelLines);
+    return target;
+  }
+
   private Map<String, Object> quality(String url) throws Exception {
     String json = run(new EvalBeirCommand(), dir.toString(), "--gateway", url, "--json");
     JsonNode n = Json.mapper().readTree(json);
@@ -580,7 +660,19 @@ public final class ReportBench implements Callable<Integer> {
               ((Number) q.get("ndcgAt10")).doubleValue(),
               ((Number) q.get("recallAt100")).doubleValue(),
               ((Number) q.get("mrrAt10")).doubleValue()));
-      if (quick || limit != null) {
+      if (quick && limit == null) {
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "%nA judged subset (`--quick`): %s test queries (sampled with seed %d), every"
+                    + " document judged for them, and other documents up to %d. Far fewer"
+                    + " distractors than the full corpus, so the figures are higher than"
+                    + " full-corpus ones and not comparable with published results; they catch"
+                    + " regressions.%n",
+                q.get("queries"),
+                QUICK_SEED,
+                QUICK_DOCUMENTS));
+      } else if (limit != null) {
         md.append(
             "\nOver the loaded subset of the corpus only: not comparable with published"
                 + " full-corpus figures.\n");

@@ -2,8 +2,8 @@ package io.ragstream.cli.beir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ragstream.core.testing.BeirData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -182,9 +182,7 @@ class BeirDatasetTest {
   void readsTheSharedSciFactCopyWithTheCountsItsReadmeGives() {
     // The shared data folder sits beside the repository (README: 5,183 docs, 1,109 queries,
     // 339 test judgements for 300 queries). Skipped where it is absent.
-    Path scifact =
-        Path.of(System.getProperty("ragstream.beir.dir", "../../shared/data/beir"), "scifact");
-    assumeTrue(Files.isDirectory(scifact), "no shared SciFact copy at " + scifact.toAbsolutePath());
+    Path scifact = BeirData.dataset("scifact");
     BeirDataset dataset = BeirDataset.open(scifact);
 
     long documents;
