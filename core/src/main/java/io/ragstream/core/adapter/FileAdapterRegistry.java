@@ -95,10 +95,10 @@ public final class FileAdapterRegistry implements AdapterRegistry {
     long createdAt = clock.millis();
     String id = reserveId(createdAt);
     Path target = root.resolve(id);
+    Path tmp = root.resolve(".tmp-" + id);
     RegisteredAdapter record =
         new RegisteredAdapter(
-            id, adapter.embedder(), target.toUri(), metrics, parent, jobId, createdAt);
-    Path tmp = root.resolve(".tmp-" + id);
+            id, adapter.embedder(), tmp.toUri(), metrics, parent, jobId, createdAt);
     try {
       Files.createDirectory(tmp);
       adapter.withId(id).save(tmp);
@@ -106,11 +106,14 @@ public final class FileAdapterRegistry implements AdapterRegistry {
           .writerWithDefaultPrettyPrinter()
           .writeValue(tmp.resolve(METRICS_FILE).toFile(), MetricsFile.of(record));
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
-      throw new UncheckedIOException("cannot register adapter " + id + " in " + root, e);
+      if (e instanceof RuntimeException re) throw re;
+      throw new UncheckedIOException(
+          "cannot register adapter " + id + " in " + root, (IOException) e);
     }
-    return record;
+    return new RegisteredAdapter(
+        id, adapter.embedder(), target.toUri(), metrics, parent, jobId, createdAt);
   }
 
   /** Reserves a fresh id by creating its marker file; retries on the rare collision. */
