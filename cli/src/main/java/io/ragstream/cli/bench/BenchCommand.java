@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
           + " against a running platform (./ragstream local).",
     },
     subcommands = {
+      AdapterBench.class,
       ChatBench.class,
       CrashBench.class,
       ReportBench.class,

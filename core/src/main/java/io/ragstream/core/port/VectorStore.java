@@ -68,6 +68,18 @@ public interface VectorStore extends AutoCloseable {
   Optional<IndexedDocument> document(String documentId);
 
   /**
+   * The dense vectors of one document's points, ordered by chunk index (one per chunk, each of the
+   * store's dimension and unit length as stored), or an empty list when the store holds no points
+   * for that id (unknown, deleted, or upserted without chunks). Lets a trainer use the indexed
+   * chunks as positives and negatives without re-embedding them. Sees every update whose {@code
+   * apply} returned (a store opened read-only: its writer's last {@link #flush()}). The arrays are
+   * fresh copies the caller may change.
+   *
+   * @param documentId the document id; never null
+   */
+  List<float[]> vectors(String documentId);
+
+  /**
    * A page of every document id the store holds anything for (live, tombstone, or points without a
    * state record), in ascending {@link String#compareTo} order of documentId, starting after {@code
    * afterDocumentId} (exclusive; null = from the first). Page through the whole store by passing

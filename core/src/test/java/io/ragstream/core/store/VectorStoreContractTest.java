@@ -767,6 +767,48 @@ public abstract class VectorStoreContractTest {
   }
 
   @Test
+  void vectorsReturnsTheStoredChunkVectorsInChunkOrderAndNothingForDeletedOrUnknownDocuments() {
+    float[] notUnit = new float[DIM];
+    notUnit[2] = 3f;
+    notUnit[5] = 4f;
+    store.apply(
+        upsert(
+            "A",
+            1,
+            1_000,
+            PUBLIC,
+            chunk("first", mix(0, 1, 0.6)),
+            chunk("second", axis(3)),
+            chunk("third", notUnit)));
+    store.apply(upsert("B", 1, 1_000, PUBLIC, chunk("only", axis(4))));
+    store.apply(upsert("C", 1, 1_000, PUBLIC, chunk("soon deleted", axis(6))));
+    store.apply(new DocumentUpdate.Delete("C", 2, 2_000));
+
+    List<float[]> a = store.vectors("A");
+    assertThat(a).hasSize(3);
+    assertThat(a.get(0)).containsExactly(mix(0, 1, 0.6), within(1e-6f));
+    assertThat(a.get(1)).containsExactly(axis(3), within(1e-6f));
+    float[] unit = new float[DIM];
+    unit[2] = 0.6f;
+    unit[5] = 0.8f;
+    assertThat(a.get(2)).as("stored at unit length").containsExactly(unit, within(1e-6f));
+    assertThat(store.vectors("B"))
+        .singleElement()
+        .satisfies(v -> assertThat(v).containsExactly(axis(4), within(1e-6f)));
+    assertThat(store.vectors("C")).as("deleted").isEmpty();
+    assertThat(store.vectors("never-seen")).isEmpty();
+
+    a.get(0)[0] = 42f;
+    assertThat(store.vectors("A").get(0)[0]).as("a fresh copy").isNotEqualTo(42f);
+
+    // A re-upsert with fewer chunks: only the new vectors are returned.
+    store.apply(upsert("A", 2, 3_000, PUBLIC, chunk("replaced", axis(7))));
+    assertThat(store.vectors("A"))
+        .singleElement()
+        .satisfies(v -> assertThat(v).containsExactly(axis(7), within(1e-6f)));
+  }
+
+  @Test
   void documentsPagesThroughEveryIdInOrderWithBoundedPages() {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 23; i++) {

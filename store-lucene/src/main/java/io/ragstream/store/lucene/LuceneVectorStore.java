@@ -212,6 +212,12 @@ public final class LuceneVectorStore implements VectorStore {
   }
 
   @Override
+  public List<float[]> vectors(String documentId) {
+    Objects.requireNonNull(documentId, "documentId");
+    return index().vectors(documentId);
+  }
+
+  @Override
   public List<IndexedDocument> documents(String afterDocumentId, int limit) {
     return index().documents(afterDocumentId, limit);
   }

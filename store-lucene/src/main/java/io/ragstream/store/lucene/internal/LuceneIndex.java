@@ -654,6 +654,29 @@ public final class LuceneIndex implements Closeable {
   }
 
   /**
+   * See {@code VectorStore.vectors}: the raw vectors of the document's chunk documents (unit
+   * length, as written), by chunk index.
+   */
+  public List<float[]> vectors(String documentId) {
+    ensureOpen();
+    try {
+      refreshIfBehind();
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        List<Point> points = readPoints(searcher, documentId);
+        List<float[]> out = new ArrayList<>(points.size());
+        for (Point p : points) out.add(p.vector());
+        return out;
+      } finally {
+        searchers.release(searcher);
+      }
+    } catch (IOException | AlreadyClosedException e) {
+      throw new StoreException(
+          "Lucene store " + path + ": cannot read the vectors of document " + documentId, e);
+    }
+  }
+
+  /**
    * See {@code VectorStore.documents}: walks the terms of the documentId field (UTF-8 byte order)
    * and reads each id's Lucene documents; ids whose documents are all deleted are skipped.
    */
