@@ -3,6 +3,7 @@ package io.ragstream.cli.local;
 import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.cli.config.GatewaySettings;
 import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.core.adapter.LoraAdapter;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
@@ -10,6 +11,8 @@ import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.GatewayFeatures;
 import io.ragstream.gateway.GatewayVerticle;
+import io.ragstream.gateway.adapter.KafkaAdapterWatcher;
+import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
@@ -172,7 +175,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .withHost(config.gatewayHost())
                 .withPort(config.gatewayPort())
                 .withDefaultFusion(config.storeOptions().fusion()),
-            gatewayFeatures(vertx, admin, metrics),
+            gatewayFeatures(vertx, admin, metrics, queryEmbedder),
             queryEmbedder,
             store,
             ready::get);
@@ -232,8 +235,8 @@ public final class LocalPlatform implements AutoCloseable {
    * missing), from {@link LocalConfig#gateway()}, and {@code metrics}. Each part is closed with the
    * platform.
    */
-  private GatewayFeatures gatewayFeatures(Vertx vertx, Admin admin, GatewayMetrics metrics)
-      throws Exception {
+  private GatewayFeatures gatewayFeatures(
+      Vertx vertx, Admin admin, GatewayMetrics metrics, Embedder queryEmbedder) throws Exception {
     GatewaySettings settings = config.gateway();
     GatewayFeatures features =
         GatewayFeatures.defaults()
@@ -257,6 +260,26 @@ public final class LocalPlatform implements AutoCloseable {
       KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, bootstrapServers, Map.of());
       closeables.push(events::close);
       features = features.withEvents(events);
+
+      // Query adapters: the latest promotion on ragstream.adapters serves, swapped in live.
+      KafkaTopics.createMissing(
+          admin, List.of(new NewTopic(Topics.ADAPTERS, 1, (short) 1)), Duration.ofSeconds(30));
+      String embedderId = queryEmbedder.id();
+      int dimension = queryEmbedder.dimension();
+      QueryAdapters adapters =
+          new QueryAdapters(
+                  embedderId,
+                  (id, uri) -> {
+                    LoraAdapter adapter = LoraAdapter.load(uri);
+                    adapter.requireCompatible(embedderId, dimension);
+                    return adapter::apply;
+                  })
+              .bindTo(metrics.registry());
+      KafkaAdapterWatcher watcher =
+          new KafkaAdapterWatcher(bootstrapServers, Map.of(), Topics.ADAPTERS, adapters);
+      closeables.push(watcher);
+      watcher.start(Duration.ofSeconds(60));
+      features = features.withQueryAdapters(adapters);
     }
     return features;
   }

@@ -1,8 +1,13 @@
 package io.ragstream.gateway.adapter;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.ragstream.core.event.AdapterEvent;
 import io.ragstream.core.event.AdapterKind;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,6 +64,7 @@ public final class QueryAdapters {
   private final AtomicReference<Serving> serving = new AtomicReference<>(BASE);
   private final AtomicLong swaps = new AtomicLong();
   private final AtomicLong loadFailures = new AtomicLong();
+  private volatile MultiGauge servingGauge;
 
   /**
    * @param embedderId the id of this gateway's query embedder; only adapters for it are served
@@ -110,6 +116,34 @@ public final class QueryAdapters {
   }
 
   /**
+   * Registers the meters: {@code ragstream_query_adapter_info{adapter}} (1 for the serving adapter,
+   * {@code base} for none; the Prometheus info pattern), {@code
+   * ragstream_query_adapter_swaps_total} and {@code ragstream_query_adapter_load_failures_total}.
+   */
+  public QueryAdapters bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("ragstream.query.adapter.swaps", swaps, AtomicLong::get)
+        .description("Times the serving query adapter changed")
+        .register(registry);
+    FunctionCounter.builder("ragstream.query.adapter.load.failures", loadFailures, AtomicLong::get)
+        .description("Promoted query adapters that could not be loaded (the serving one stayed)")
+        .register(registry);
+    servingGauge =
+        MultiGauge.builder("ragstream.query.adapter.info")
+            .description("1 for the query adapter this gateway serves (base = none)")
+            .register(registry);
+    publishServing();
+    return this;
+  }
+
+  private void publishServing() {
+    MultiGauge gauge = servingGauge;
+    if (gauge != null) {
+      gauge.register(
+          List.of(MultiGauge.Row.of(Tags.of("adapter", serving.get().adapterId()), 1)), true);
+    }
+  }
+
+  /**
    * Acts on one {@code ragstream.adapters} event: a {@link AdapterEvent.Status#PROMOTED} event for
    * {@link #key()} loads that adapter (blocking) and then swaps it in; {@link AdapterEvent#BASE}
    * swaps back to the base embedding. Every other event is ignored.
@@ -146,6 +180,7 @@ public final class QueryAdapters {
     }
     Serving previous = serving.getAndSet(next);
     swaps.incrementAndGet();
+    publishServing();
     LOG.info(
         "query adapter for {}: now serving {} (was {}; {})",
         embedderId,
