@@ -14,6 +14,7 @@ import io.ragstream.processors.sink.KafkaIndexedEventPublisher;
 import io.ragstream.processors.sink.VectorStoreSink;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -23,6 +24,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
@@ -45,6 +47,7 @@ public final class DocumentIndexingJob {
   private final ComponentFactory<Chunker> chunkerFactory;
   private final int parallelism;
   private final IndexingLimits limits;
+  private final Consumer<DataStream<EmbeddedChunk>> embeddedChunks;
 
   private DocumentIndexingJob(Builder b) {
     this.source = b.source;
@@ -54,6 +57,7 @@ public final class DocumentIndexingJob {
     this.chunkerFactory = b.chunkerFactory;
     this.parallelism = b.parallelism;
     this.limits = b.limits;
+    this.embeddedChunks = b.embeddedChunks;
   }
 
   /**
@@ -142,6 +146,9 @@ public final class DocumentIndexingJob {
         .uid("vector-store-sink")
         .name("vector store")
         .setParallelism(parallelism);
+    if (embeddedChunks != null) {
+      embeddedChunks.accept(indexed.getSideOutput(IndexingFunction.EMBEDDED_CHUNKS));
+    }
     parsed
         .getSideOutput(ParseChangeFunction.DEAD_LETTERS)
         .union(indexed.getSideOutput(ParseChangeFunction.DEAD_LETTERS))
@@ -202,8 +209,20 @@ public final class DocumentIndexingJob {
     private IndexingLimits limits = IndexingLimits.defaults();
     private ComponentFactory<VectorStore> storeFactory;
     private ComponentFactory<IndexedEventPublisher> indexedEvents = IndexedEventPublisher::none;
+    private Consumer<DataStream<EmbeddedChunk>> embeddedChunks;
 
     private Builder() {}
+
+    /**
+     * A hook that receives the stream of chunk embeddings the job produces ({@link
+     * IndexingFunction#EMBEDDED_CHUNKS}) when the job is added to an environment, to attach more
+     * operators to the same job graph, e.g. {@code drift::addTo} of a {@code
+     * io.ragstream.processors.drift.DriftJob}. Default: none (the side output is not consumed).
+     */
+    public Builder embeddedChunks(Consumer<DataStream<EmbeddedChunk>> hook) {
+      this.embeddedChunks = Objects.requireNonNull(hook, "embeddedChunks");
+      return this;
+    }
 
     /**
      * Where the store sink built by {@link #store} reports every applied change (default: nowhere);
