@@ -29,9 +29,10 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Drift detection: embedding drift of the indexed chunks ({@code DOCUMENTS}) and of the queries
- * ({@code QUERIES}) by {@link EmbeddingDriftFunction}, retrieval-quality drift ({@code QUALITY})
- * from queries and feedback by {@link QualityDriftFunction}; every closed window's {@link
+ * Drift detection: embedding drift of the indexed documents ({@code DOCUMENTS}: each document's
+ * chunk embeddings averaged into one sample by {@link DocumentEmbeddingFunction}) and of the
+ * queries ({@code QUERIES}) by {@link EmbeddingDriftFunction}, retrieval-quality drift ({@code
+ * QUALITY}) from queries and feedback by {@link QualityDriftFunction}; every closed window's {@link
  * DriftEvent}s go to the sink ({@code ragstream.drift}, key {@code kind:metric}).
  *
  * <p>The chunk embeddings are not computed again: the job attaches to the stream of embeddings the
@@ -136,15 +137,7 @@ public final class DriftJob {
     List<DataStream<EmbeddingSample>> embeddings = new ArrayList<>();
     List<DataStream<QualitySample>> quality = new ArrayList<>();
     if (chunks != null) {
-      embeddings.add(
-          chunks
-              .map(
-                  c ->
-                      new EmbeddingSample(
-                          DriftEvent.Kind.DOCUMENTS, c.embedder(), c.vector(), c.embeddedAt()))
-              .returns(TypeInformation.of(EmbeddingSample.class))
-              .uid("drift-documents")
-              .name("chunk embeddings"));
+      embeddings.add(documentSamples(chunks));
     }
     if (querySource != null) {
       SingleOutputStreamOperator<QualitySample> queries =
@@ -186,6 +179,18 @@ public final class DriftJob {
       throw new IllegalStateException("the drift job has no input: no chunks, queries or feedback");
     }
     union(events).sinkTo(sink).uid("drift-sink").name("ragstream.drift");
+  }
+
+  /**
+   * One {@link EmbeddingSample} per indexed document version from its chunk embeddings ({@link
+   * DocumentEmbeddingFunction}, keyed by documentId, uid {@code drift-documents}).
+   */
+  public static DataStream<EmbeddingSample> documentSamples(DataStream<EmbeddedChunk> chunks) {
+    return chunks
+        .keyBy(EmbeddedChunk::documentId)
+        .process(new DocumentEmbeddingFunction(), TypeInformation.of(EmbeddingSample.class))
+        .uid("drift-documents")
+        .name("document embeddings");
   }
 
   @SuppressWarnings("unchecked")

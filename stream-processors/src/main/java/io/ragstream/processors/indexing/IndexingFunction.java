@@ -243,7 +243,13 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       ctx.output(
           EMBEDDED_CHUNKS,
           new EmbeddedChunk(
-              change.documentId(), p.chunkIndex(), p.vector(), p.embedder(), upsert.embeddedAt()));
+              change.documentId(),
+              change.version(),
+              p.chunkIndex(),
+              points.size(),
+              p.vector(),
+              p.embedder(),
+              upsert.embeddedAt()));
     }
     state.update(next);
   }

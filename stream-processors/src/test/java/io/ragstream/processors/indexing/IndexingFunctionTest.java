@@ -88,6 +88,8 @@ class IndexingFunctionTest {
     for (EmbeddedChunk c : chunks) {
       Point p = u.points().get(c.chunkIndex());
       assertThat(c.documentId()).isEqualTo(ID);
+      assertThat(c.version()).isEqualTo(10);
+      assertThat(c.chunkCount()).isEqualTo(u.points().size());
       assertThat(c.vector()).containsExactly(p.vector());
       assertThat(c.embedder()).isEqualTo(p.embedder());
       assertThat(c.embeddedAt()).isPositive();
