@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ChatBench.class,
       CrashBench.class,
+      DriftBench.class,
       ReportBench.class,
       EmbedBench.class,
       FreshnessBench.class,

@@ -138,7 +138,16 @@ public final class DocumentDriftExperiment {
       events.forEachRemaining(e -> byTrial.get(e.embedder()).add(e));
     }
     List<TrialResult> results = new ArrayList<>();
-    for (Trial t : trials) results.add(new TrialResult(t, s.windowSize(), byTrial.get(t.name())));
+    for (Trial t : trials) {
+      List<DriftEvent> events = byTrial.get(t.name());
+      int expected = 2 * (t.stream().size() / s.windowSize());
+      if (events.size() != expected) {
+        // The collect sink can lose results when the MiniCluster stops early; never report those.
+        throw new IllegalStateException(
+            "trial " + t.name() + " gave " + events.size() + " events, expected " + expected);
+      }
+      results.add(new TrialResult(t, s.windowSize(), events));
+    }
     return results;
   }
 

@@ -125,7 +125,8 @@ public final class DriftJob {
    * of {@code chunks}; the hook for {@link DocumentIndexingJob.Builder#embeddedChunks}.
    */
   public void addTo(DataStream<EmbeddedChunk> chunks) {
-    add(chunks.getExecutionEnvironment(), Objects.requireNonNull(chunks, "chunks"));
+    Objects.requireNonNull(chunks, "chunks");
+    add(chunks.getExecutionEnvironment(), chunks);
   }
 
   /** Adds query and quality drift (no document drift) to {@code env}. */

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: gauges {@value #VALUE_GAUGE} and {@value #P_VALUE_GAUGE} (MMD only) in the groups
  * {@code kind} and {@code metric} with each metric's latest value, the counter {@code driftWindows}
- * (windows closed) and {@code driftTestNanos} (time in the tests).
+ * (windows closed), {@code driftTestNanos} (time in the tests) and {@code driftRejected}
+ * (embeddings of another dimension than the key's reference, and windows that could not be tested,
+ * e.g. for non-finite values; each logged at WARN, the job goes on).
  */
 public class EmbeddingDriftFunction
     extends KeyedProcessFunction<String, EmbeddingSample, DriftEvent> {
@@ -77,6 +79,7 @@ public class EmbeddingDriftFunction
   private transient DriftGauges gauges;
   private transient Counter windows;
   private transient Counter testNanos;
+  private transient Counter rejected;
 
   public EmbeddingDriftFunction(DriftSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -97,6 +100,7 @@ public class EmbeddingDriftFunction
     gauges = new DriftGauges(ctx.getMetricGroup());
     windows = ctx.getMetricGroup().counter("driftWindows");
     testNanos = ctx.getMetricGroup().counter("driftTestNanos");
+    rejected = ctx.getMetricGroup().counter("driftRejected");
   }
 
   @Override
@@ -105,6 +109,16 @@ public class EmbeddingDriftFunction
     WindowProgress p = progress.value();
     if (p == null) p = new WindowProgress();
     String key = ctx.getCurrentKey();
+    if (p.referenceCount > 0 && sample.vector().length != reference.get(0).length) {
+      rejected.inc();
+      LOG.warn(
+          "Skipping a {} embedding of dimension {}: the reference of {} has dimension {}",
+          sample.kind(),
+          sample.vector().length,
+          key,
+          reference.get(0).length);
+      return;
+    }
     int capacity = settings.referenceSampleSize();
     boolean initial = settings.reference() == DriftSettings.Reference.INITIAL;
     long referencePhase = initial ? settings.referenceSize() : capacity;
@@ -140,13 +154,23 @@ public class EmbeddingDriftFunction
     for (int i = 0; i < p.referenceCount; i++) ref[i] = reference.get(i);
     float[][] cur = current.toArray(float[][]::new);
     long start = System.nanoTime();
-    KernelTwoSampleTest.Result mmd =
-        KernelTwoSampleTest.test(
-            ref,
-            cur,
-            settings.permutations(),
-            random(key, "permutations", p.windowIndex).nextLong());
-    double centroid = CentroidDistance.cosine(ref, cur);
+    KernelTwoSampleTest.Result mmd;
+    double centroid;
+    try {
+      mmd =
+          KernelTwoSampleTest.test(
+              ref,
+              cur,
+              settings.permutations(),
+              random(key, "permutations", p.windowIndex).nextLong());
+      centroid = CentroidDistance.cosine(ref, cur);
+    } catch (IllegalArgumentException e) {
+      // Degenerate data (e.g. non-finite values) must not fail the job in a restart loop.
+      rejected.inc();
+      LOG.warn("Cannot test window {} of {}: {}", p.windowIndex, key, e.getMessage());
+      startNextWindow(p);
+      return;
+    }
     testNanos.inc(System.nanoTime() - start);
     windows.inc();
     long now = System.currentTimeMillis();
@@ -191,6 +215,10 @@ public class EmbeddingDriftFunction
         p.nextSlot = (p.nextSlot + 1) % settings.referenceSampleSize();
       }
     }
+    startNextWindow(p);
+  }
+
+  private void startNextWindow(WindowProgress p) {
     window.clear();
     p.windowCount = 0;
     p.windowIndex++;

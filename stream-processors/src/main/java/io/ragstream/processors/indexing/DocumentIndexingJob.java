@@ -33,7 +33,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * The indexing job: {@code ragstream.changes} → parse → keyBy(documentId) → {@link
  * IndexingFunction} (version guard, skip unchanged content, chunk, embed) → {@link
- * VectorStoreSink}; records that cannot be indexed go to {@code ragstream.dlq}.
+ * VectorStoreSink}; records that cannot be indexed go to {@code ragstream.dlq}. The chunk
+ * embeddings are also available to further operators of the same graph ({@link
+ * Builder#embeddedChunks}, e.g. drift detection).
  *
  * <p>The job gets its source, sinks and components through {@link #builder()}, so tests and local
  * mode can run it on a MiniCluster and a cluster deployment can run the same graph. Operators have

@@ -131,6 +131,18 @@ class EmbeddingDriftFunctionTest {
     }
   }
 
+  @Test
+  void skipsAnEmbeddingOfAnotherDimensionAndGoesOn() throws Exception {
+    try (var h = harness(SETTINGS, null)) {
+      feed(h, 80, 0);
+      h.processElement(sample(new float[] {1, 0, 0}, 5), 5);
+      feed(h, 30, 0);
+      assertThat(h.extractOutputValues())
+          .hasSize(2)
+          .allSatisfy(e -> assertThat(e.sampleSize()).isEqualTo(30));
+    }
+  }
+
   private void feed(
       KeyedOneInputStreamOperatorTestHarness<String, EmbeddingSample, DriftEvent> h,
       int n,
