@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  * <p>The pooled kernel matrix is computed once ({@code O(N² d)} for {@code N = n + m} vectors of
  * dimension {@code d}); each permutation then costs {@code O(N m)} additions over it: with {@code
  * r_i = Σ_{j∈Y} k_ij}, {@code Σ_YY = Σ_{i∈Y} r_i}, {@code Σ_XY = Σ_{i∈X} r_i} and {@code Σ_XX =
- * Σ_all − Σ_YY − 2 Σ_XY} (diagonal excluded). Memory: {@code 8 N²} bytes (2 MiB for {@code N =
- * 512}).
+ * Σ_all − Σ_YY − 2 Σ_XY} (diagonal excluded). Memory: about {@code 20 N²} bytes (distance and
+ * kernel matrices and the sorted pair distances; 5 MiB for {@code N = 512}).
  *
  * <p>Deterministic for a given seed; stateless and thread-safe.
  */
