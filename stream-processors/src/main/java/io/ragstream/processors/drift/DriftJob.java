@@ -204,8 +204,8 @@ public final class DriftJob {
 
   /**
    * A Kafka source of raw record values of {@code topic}: committed offsets of {@code groupId},
-   * else the earliest; offsets committed on checkpoints; new partitions found every 10 s (so a
-   * topic created after the start is read).
+   * else the earliest; offsets committed on checkpoints; new partitions found every 10 s. Create
+   * the topic before the job starts.
    */
   public static KafkaSource<byte[]> kafkaSource(
       String bootstrapServers, String topic, String groupId) {
