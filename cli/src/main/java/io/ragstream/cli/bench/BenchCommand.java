@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       AdapterBench.class,
       ChatBench.class,
       CrashBench.class,
+      DriftBench.class,
       ReportBench.class,
       EmbedBench.class,
       FreshnessBench.class,

@@ -14,6 +14,7 @@ import io.ragstream.processors.sink.KafkaIndexedEventPublisher;
 import io.ragstream.processors.sink.VectorStoreSink;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -23,6 +24,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
@@ -31,7 +33,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 /**
  * The indexing job: {@code ragstream.changes} → parse → keyBy(documentId) → {@link
  * IndexingFunction} (version guard, skip unchanged content, chunk, embed) → {@link
- * VectorStoreSink}; records that cannot be indexed go to {@code ragstream.dlq}.
+ * VectorStoreSink}; records that cannot be indexed go to {@code ragstream.dlq}. The chunk
+ * embeddings are also available to further operators of the same graph ({@link
+ * Builder#embeddedChunks}, e.g. drift detection).
  *
  * <p>The job gets its source, sinks and components through {@link #builder()}, so tests and local
  * mode can run it on a MiniCluster and a cluster deployment can run the same graph. Operators have
@@ -45,6 +49,7 @@ public final class DocumentIndexingJob {
   private final ComponentFactory<Chunker> chunkerFactory;
   private final int parallelism;
   private final IndexingLimits limits;
+  private final Consumer<DataStream<EmbeddedChunk>> embeddedChunks;
 
   private DocumentIndexingJob(Builder b) {
     this.source = b.source;
@@ -54,6 +59,7 @@ public final class DocumentIndexingJob {
     this.chunkerFactory = b.chunkerFactory;
     this.parallelism = b.parallelism;
     this.limits = b.limits;
+    this.embeddedChunks = b.embeddedChunks;
   }
 
   /**
@@ -142,6 +148,9 @@ public final class DocumentIndexingJob {
         .uid("vector-store-sink")
         .name("vector store")
         .setParallelism(parallelism);
+    if (embeddedChunks != null) {
+      embeddedChunks.accept(indexed.getSideOutput(IndexingFunction.EMBEDDED_CHUNKS));
+    }
     parsed
         .getSideOutput(ParseChangeFunction.DEAD_LETTERS)
         .union(indexed.getSideOutput(ParseChangeFunction.DEAD_LETTERS))
@@ -202,8 +211,20 @@ public final class DocumentIndexingJob {
     private IndexingLimits limits = IndexingLimits.defaults();
     private ComponentFactory<VectorStore> storeFactory;
     private ComponentFactory<IndexedEventPublisher> indexedEvents = IndexedEventPublisher::none;
+    private Consumer<DataStream<EmbeddedChunk>> embeddedChunks;
 
     private Builder() {}
+
+    /**
+     * A hook that receives the stream of chunk embeddings the job produces ({@link
+     * IndexingFunction#EMBEDDED_CHUNKS}) when the job is added to an environment, to attach more
+     * operators to the same job graph, e.g. {@code drift::addTo} of a {@code
+     * io.ragstream.processors.drift.DriftJob}. Default: none (the side output is not consumed).
+     */
+    public Builder embeddedChunks(Consumer<DataStream<EmbeddedChunk>> hook) {
+      this.embeddedChunks = Objects.requireNonNull(hook, "embeddedChunks");
+      return this;
+    }
 
     /**
      * Where the store sink built by {@link #store} reports every applied change (default: nowhere);

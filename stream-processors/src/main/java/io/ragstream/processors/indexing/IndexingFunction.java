@@ -24,6 +24,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -61,12 +62,20 @@ import org.slf4j.MDC;
  * tombstonesExpired}, and per embedding call (one batch = one document's chunks) {@code
  * embedBatches}, {@code chunksEmbedded} and {@code embedNanos} (time in the embedder).
  *
+ * <p>Every chunk embedded for an {@link DocumentUpdate.Upsert} is also emitted on the side output
+ * {@link #EMBEDDED_CHUNKS} (for drift detection in the same job); nothing is emitted there for
+ * attribute-only changes, deletes and stale changes.
+ *
  * <p>An empty, blank or NULL body is deliberate, not an error: the document is indexed with no
  * chunks (its version and attributes are kept, earlier chunks removed), so it is not searchable.
  */
 public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord, IndexOp> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(IndexingFunction.class);
+
+  /** Side output: one {@link EmbeddedChunk} per chunk embedded for an upsert. */
+  public static final OutputTag<EmbeddedChunk> EMBEDDED_CHUNKS =
+      new OutputTag<>("embedded-chunks") {};
 
   private final ComponentFactory<Embedder> embedderFactory;
   private final ComponentFactory<Chunker> chunkerFactory;
@@ -229,7 +238,7 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
       return;
     }
     next.chunkCount = points.size();
-    out.collect(
+    IndexOp upsert =
         op(
             new DocumentUpdate.Upsert(
                 change.documentId(),
@@ -239,7 +248,20 @@ public class IndexingFunction extends KeyedProcessFunction<String, ChangeRecord,
                 contentHash,
                 points),
             record,
-            change));
+            change);
+    out.collect(upsert);
+    for (Point p : points) {
+      ctx.output(
+          EMBEDDED_CHUNKS,
+          new EmbeddedChunk(
+              change.documentId(),
+              change.version(),
+              p.chunkIndex(),
+              points.size(),
+              p.vector(),
+              p.embedder(),
+              upsert.embeddedAt()));
+    }
     state.update(next);
   }
 

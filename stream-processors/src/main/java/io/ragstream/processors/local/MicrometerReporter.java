@@ -36,7 +36,10 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
  * <p>Only a fixed set of metrics is forwarded (Flink registers hundreds per task): the counters of
  * {@link #COUNTERS}, the count/time pairs of {@link #TIMERS} as Micrometer function timers ({@code
  * _count} and {@code _sum} in seconds), the dead-letter counter {@value Topics#DLQ_METRIC} with its
- * {@code stage} and {@code reason} groups, and the checkpoint gauges of {@link #GAUGES}. The same
+ * {@code stage} and {@code reason} groups, the checkpoint gauges of {@link #GAUGES}, and the drift
+ * gauges {@code drift_value} / {@code drift_p_value} of the drift functions as {@value
+ * #DRIFT_VALUE} / {@value #DRIFT_P_VALUE} with their {@code kind} and {@code metric} groups as tags
+ * (registered when a drift metric first appears; the subtask that reported it last wins). The same
  * metric of several subtasks is summed into one series. Every series is registered at {@link #bind}
  * time with 0, so dashboards see it before the job runs; when the job restarts its counters start
  * again from 0, which Prometheus' {@code rate()} treats as a counter reset.
@@ -72,6 +75,18 @@ public final class MicrometerReporter implements MetricReporter {
           "numberOfCompletedCheckpoints", Map.entry("ragstream.indexer.checkpoints.completed", 1.0),
           "numberOfFailedCheckpoints", Map.entry("ragstream.indexer.checkpoints.failed", 1.0),
           "numRestarts", Map.entry("ragstream.indexer.restarts", 1.0));
+
+  /**
+   * Micrometer name of the latest drift value per kind and metric ({@code ragstream_drift_value}).
+   */
+  public static final String DRIFT_VALUE = "ragstream.drift.value";
+
+  /** Micrometer name of the latest drift p-value per kind and metric. */
+  public static final String DRIFT_P_VALUE = "ragstream.drift.p.value";
+
+  /** Flink gauge name → Micrometer name of the drift gauges. */
+  private static final Map<String, String> DRIFT_GAUGES =
+      Map.of("drift_value", DRIFT_VALUE, "drift_p_value", DRIFT_P_VALUE);
 
   /** Micrometer name of the forwarded dead-letter counter ({@value Topics#DLQ_METRIC}). */
   public static final String DLQ = "ragstream.dlq.records";
@@ -205,6 +220,24 @@ public final class MicrometerReporter implements MetricReporter {
       } else if (metric instanceof org.apache.flink.metrics.Gauge<?> g
           && GAUGES.containsKey(name)) {
         gauges.get(name).set(g);
+      } else if (metric instanceof org.apache.flink.metrics.Gauge<?> g
+          && DRIFT_GAUGES.containsKey(name)) {
+        Map<String, String> vars = group.getAllVariables();
+        String kind = vars.getOrDefault("<kind>", "unknown");
+        String driftMetric = vars.getOrDefault("<metric>", "unknown");
+        gauges
+            .computeIfAbsent(
+                name + "|" + kind + "|" + driftMetric,
+                k -> {
+                  AtomicReference<org.apache.flink.metrics.Gauge<?>> ref = new AtomicReference<>();
+                  Gauge.builder(DRIFT_GAUGES.get(name), ref, r -> value(r.get()))
+                      .description("Latest " + name + " of the drift job, by kind and metric")
+                      .tags(Tags.of("kind", kind, "metric", driftMetric))
+                      .strongReference(true)
+                      .register(registry);
+                  return ref;
+                })
+            .set(g);
       }
     }
 

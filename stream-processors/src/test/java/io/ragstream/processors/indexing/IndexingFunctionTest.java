@@ -76,6 +76,32 @@ class IndexingFunctionTest {
   }
 
   @Test
+  void emitsEachNewChunkEmbeddingOnTheSideOutputAndNoneForAttributeChanges() throws Exception {
+    String body = "Ocean currents move heat from the equator to the poles. ".repeat(8);
+    DocumentUpdate.Upsert u =
+        (DocumentUpdate.Upsert) process(upsert(10, "Currents", body, "t1", List.of("a"))).get(0);
+    List<EmbeddedChunk> chunks =
+        harness.getSideOutput(IndexingFunction.EMBEDDED_CHUNKS).stream()
+            .map(StreamRecord::getValue)
+            .toList();
+    assertThat(chunks).hasSize(u.points().size());
+    for (EmbeddedChunk c : chunks) {
+      Point p = u.points().get(c.chunkIndex());
+      assertThat(c.documentId()).isEqualTo(ID);
+      assertThat(c.version()).isEqualTo(10);
+      assertThat(c.chunkCount()).isEqualTo(u.points().size());
+      assertThat(c.vector()).containsExactly(p.vector());
+      assertThat(c.embedder()).isEqualTo(p.embedder());
+      assertThat(c.embeddedAt()).isPositive();
+    }
+    process(upsert(11, "Currents", body, "t2", List.of("b")));
+    process(DocumentChange.delete(ID, 12, 1L, 2L, SOURCE));
+    assertThat(harness.getSideOutput(IndexingFunction.EMBEDDED_CHUNKS))
+        .as("attribute-only changes and deletes embed nothing")
+        .hasSize(chunks.size());
+  }
+
+  @Test
   void carriesTheChangesStampsAndTableToTheSink() throws Exception {
     ChangeRecord r =
         new ChangeRecord(

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ragstream.core.model.Topics;
 import java.util.Map;
 import java.util.Properties;
@@ -86,6 +88,45 @@ class MicrometerReporterTest {
           (Gauge<Long>) () -> 1500L, "lastCheckpointDuration", group(Map.of()));
       assertThat(registry.get("ragstream.indexer.checkpoint.duration.seconds").gauge().value())
           .isEqualTo(1.5);
+    }
+  }
+
+  @Test
+  void forwardsTheDriftGaugesTaggedByKindAndMetricAsPrometheusSeries() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (AutoCloseable bound = MicrometerReporter.bind("t3", registry)) {
+      MetricReporter reporter = reporter("t3");
+      Map<String, String> mmd = Map.of("<kind>", "DOCUMENTS", "<metric>", "mmd_rbf");
+      reporter.notifyOfAddedMetric((Gauge<Double>) () -> 0.07, "drift_value", group(mmd));
+      reporter.notifyOfAddedMetric((Gauge<Double>) () -> 0.0099, "drift_p_value", group(mmd));
+      reporter.notifyOfAddedMetric(
+          (Gauge<Double>) () -> 0.2,
+          "drift_value",
+          group(Map.of("<kind>", "QUALITY", "<metric>", "no_answer_rate_dense")));
+      assertThat(
+              registry
+                  .get(MicrometerReporter.DRIFT_VALUE)
+                  .tags("kind", "DOCUMENTS", "metric", "mmd_rbf")
+                  .gauge()
+                  .value())
+          .isEqualTo(0.07);
+      assertThat(
+              registry
+                  .get(MicrometerReporter.DRIFT_P_VALUE)
+                  .tags("kind", "DOCUMENTS", "metric", "mmd_rbf")
+                  .gauge()
+                  .value())
+          .isEqualTo(0.0099);
+      assertThat(
+              registry
+                  .get(MicrometerReporter.DRIFT_VALUE)
+                  .tags("kind", "QUALITY", "metric", "no_answer_rate_dense")
+                  .gauge()
+                  .value())
+          .isEqualTo(0.2);
+      assertThat(registry.scrape())
+          .contains("ragstream_drift_value{kind=\"DOCUMENTS\",metric=\"mmd_rbf\"} 0.07")
+          .contains("ragstream_drift_p_value{kind=\"DOCUMENTS\",metric=\"mmd_rbf\"} 0.0099");
     }
   }
 
