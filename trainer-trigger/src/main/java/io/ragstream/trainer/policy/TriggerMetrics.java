@@ -62,19 +62,31 @@ public final class TriggerMetrics {
               .description("Training jobs the trainer trigger requested")
               .tag("kind", tag)
               .register(this.registry));
-      AtomicLong p = new AtomicLong();
-      pairs.put(kind, p);
-      Gauge.builder(LABELLED_PAIRS, p, AtomicLong::get)
-          .description("Labelled (query, relevant document) pairs since the last request")
-          .tag("kind", tag)
-          .register(this.registry);
-      AtomicLong r = new AtomicLong();
-      running.put(kind, r);
-      Gauge.builder(RUNNING_JOBS, r, AtomicLong::get)
-          .description("Training jobs requested and not yet ended or timed out")
-          .tag("kind", tag)
-          .register(this.registry);
+      pairs.put(
+          kind,
+          gauge(
+              LABELLED_PAIRS,
+              tag,
+              "Labelled (query, relevant document) pairs since the last request"));
+      running.put(
+          kind, gauge(RUNNING_JOBS, tag, "Training jobs requested and not yet ended or timed out"));
     }
+  }
+
+  /**
+   * A gauge over a new value. A gauge of the same name and kind left in the registry by an earlier
+   * trigger in this JVM is replaced, so that a restarted trigger reports its own (restored) state:
+   * Micrometer would otherwise keep returning the first registration.
+   */
+  private AtomicLong gauge(String name, String kind, String description) {
+    registry.find(name).tag("kind", kind).gauges().forEach(registry::remove);
+    AtomicLong value = new AtomicLong();
+    Gauge.builder(name, value, AtomicLong::get)
+        .description(description)
+        .tag("kind", kind)
+        .strongReference(true)
+        .register(registry);
+    return value;
   }
 
   /** The registry the meters are in. */

@@ -29,13 +29,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -105,10 +109,13 @@ class TrainerTriggerIT {
             .build();
     String applicationId = config.applicationId();
     List<TrainingJobRequest> requests = new ArrayList<>();
+    // One registry for all three instances, as in one JVM: the gauges must show each new
+    // instance's restored state.
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     try (KafkaConsumer<String, byte[]> jobs = jobsConsumer()) {
       // 1. Four pairs over two partitions fire request 1.
-      TrainerTrigger first = startTrigger(config, new SimpleMeterRegistry());
+      TrainerTrigger first = startTrigger(config, registry);
       for (int i = 0; i < 4; i++) {
         pair(i % 2, "q" + i, T0);
       }
@@ -126,8 +133,7 @@ class TrainerTriggerIT {
       restartWithEmptyStateDir(first, config);
 
       // 2. Restored: job 1 still runs, one pair since the request, duplicates still known.
-      SimpleMeterRegistry registry2 = new SimpleMeterRegistry();
-      TrainerTrigger second = startTrigger(config, registry2);
+      TrainerTrigger second = startTrigger(config, registry);
       awaitGauge(second, TriggerMetrics.RUNNING_JOBS, 1);
       awaitGauge(second, TriggerMetrics.LABELLED_PAIRS, 1);
       // Past the cooldown with 5 new pairs (one a duplicate): only the running job blocks.
@@ -151,7 +157,7 @@ class TrainerTriggerIT {
       restartWithEmptyStateDir(second, config);
 
       // 3. Restored: the cooldown of request 2 still holds.
-      TrainerTrigger third = startTrigger(config, new SimpleMeterRegistry());
+      TrainerTrigger third = startTrigger(config, registry);
       for (int i = 9; i < 13; i++) {
         pair(i % 2, "q" + i, t2 + 30 * MIN);
       }
@@ -167,6 +173,43 @@ class TrainerTriggerIT {
     assertThat(r3.reason()).startsWith("5 new labelled pairs");
     assertThat(r3.jobId()).isEqualTo(jobId(applicationId, 3));
     assertThat(r3.dataset()).isEqualTo("ragstream.feedback@0:8,1:8");
+    assertThat(
+            registry
+                .get(TriggerMetrics.REQUESTED)
+                .tag("kind", AdapterKind.QUERY_ADAPTER.name())
+                .counter()
+                .count())
+        .isEqualTo(3);
+    assertInternalTopics(applicationId);
+  }
+
+  /** One partition to decide in, whatever the inputs have; compacted changelogs of both stores. */
+  private static void assertInternalTopics(String applicationId) throws Exception {
+    String repartition = applicationId + "-" + TriggerTopology.REPARTITION + "-repartition";
+    List<String> changelogs =
+        List.of(
+            applicationId + "-trigger-kind-state-changelog",
+            applicationId + "-trigger-labelled-pairs-changelog");
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Map<String, TopicDescription> topics =
+          admin
+              .describeTopics(List.of(repartition, Topics.FEEDBACK))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS);
+      assertThat(topics.get(Topics.FEEDBACK).partitions()).hasSize(2);
+      assertThat(topics.get(repartition).partitions()).hasSize(1);
+      List<ConfigResource> resources =
+          changelogs.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+      Map<ConfigResource, Config> configs =
+          admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+      for (ConfigResource r : resources) {
+        assertThat(configs.get(r).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+            .as(r.name())
+            .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+      }
+    }
   }
 
   private static TrainerTrigger startTrigger(TriggerConfig config, SimpleMeterRegistry registry)
