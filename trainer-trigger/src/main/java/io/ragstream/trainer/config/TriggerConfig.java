@@ -52,6 +52,10 @@ import java.util.TreeMap;
  *     docs/trainer-trigger.md
  * @param createTopics whether {@code TrainerTrigger.start()} creates missing input and output
  *     topics ({@code trigger.create-topics}, default true)
+ * @param groupInstanceId Kafka static group membership ({@code group.instance.id} of the consumer),
+ *     or null (default) for dynamic membership. With it, a trigger restarted after a crash takes
+ *     over its partitions at once instead of after the dead member's session timeout (45 s); two
+ *     running triggers must never share it ({@code trigger.group-instance-id})
  * @throws ConfigException naming the key when a value is invalid
  */
 public record TriggerConfig(
@@ -68,7 +72,8 @@ public record TriggerConfig(
     Map<AdapterKind, KindPolicy> policies,
     int replicationFactor,
     int partitions,
-    boolean createTopics) {
+    boolean createTopics,
+    String groupInstanceId) {
 
   /** Prefix of every trigger config key. */
   public static final String PREFIX = "trigger.";
@@ -141,6 +146,9 @@ public record TriggerConfig(
     }
     if (partitions < 1) {
       throw new ConfigException(PREFIX + "partitions", "must be >= 1, was " + partitions);
+    }
+    if (groupInstanceId != null) {
+      notBlank("group-instance-id", groupInstanceId);
     }
   }
 
@@ -300,6 +308,7 @@ public record TriggerConfig(
     private int replicationFactor = 1;
     private int partitions = 1;
     private boolean createTopics = true;
+    private String groupInstanceId;
 
     private Builder(Path stateDir) {
       this.stateDir = stateDir;
@@ -378,6 +387,12 @@ public record TriggerConfig(
       return this;
     }
 
+    /** Static group membership id, or null for dynamic membership (the default). */
+    public Builder groupInstanceId(String v) {
+      this.groupInstanceId = v;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -398,7 +413,8 @@ public record TriggerConfig(
           policies,
           replicationFactor,
           partitions,
-          createTopics);
+          createTopics,
+          groupInstanceId);
     }
   }
 }

@@ -149,10 +149,10 @@ public final class TriggerTopology {
 
   /**
    * The Kafka Streams settings: application id, bootstrap servers, at-least-once, commit interval,
-   * state dir, replication factor of the internal topics, one stream thread, reading new inputs
-   * from the earliest offset, producer {@code acks=all}, {@code LogAndContinueExceptionHandler} for
-   * deserialization (input topics are read as bytes, so only a corrupt internal record could reach
-   * it).
+   * state dir, replication factor of the internal topics, one stream thread, static membership if
+   * configured, reading new inputs from the earliest offset, producer {@code acks=all}, {@code
+   * LogAndContinueExceptionHandler} for deserialization (input topics are read as bytes, so only a
+   * corrupt internal record could reach it).
    *
    * <p>At-least-once is enough: after a crash, inputs since the last commit are read again, and
    * they change nothing twice (drift windows not newer than the series' last are ignored, pairs are
@@ -176,6 +176,11 @@ public final class TriggerTopology {
         LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+    if (config.groupInstanceId() != null) {
+      p.put(
+          StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+          config.groupInstanceId());
+    }
     return p;
   }
 }

@@ -183,6 +183,84 @@ class TrainerTriggerIT {
     assertInternalTopics(applicationId);
   }
 
+  @Test
+  void aKilledTriggerLosesNoDecisionState() throws Exception {
+    TriggerConfig config = TriggerChildProcess.config(dataDir);
+    String feedbackTopic = config.feedbackTopic();
+    Path out = dataDir.resolve("child.out");
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TriggerChildProcess.class.getName(),
+                broker.bootstrapServers(),
+                dataDir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    List<TrainingJobRequest> requests = new ArrayList<>();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (KafkaConsumer<String, byte[]> jobs = consumer(config.jobsTopic())) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  !child.isAlive()
+                      || (Files.exists(out)
+                          && Files.readString(out).contains(TriggerChildProcess.RUNNING)));
+      assertThat(child.isAlive()).as("child trigger is up").isTrue();
+      for (int i = 0; i < 4; i++) {
+        pair(feedbackTopic, 0, "q" + i, T0);
+      }
+      awaitRequests(jobs, requests, 1);
+      TrainingJobRequest r1 = requests.get(0);
+      pair(feedbackTopic, 0, "q4", T0 + MIN);
+      pair(feedbackTopic, 0, "q0", T0 + MIN);
+
+      // SIGKILL: no close, no final commit; then the local state is lost too.
+      child.destroyForcibly();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      deleteStateDir(config);
+
+      TrainerTrigger restarted = startTrigger(config, registry);
+      try {
+        awaitGauge(restarted, TriggerMetrics.RUNNING_JOBS, 1);
+        awaitGauge(restarted, TriggerMetrics.LABELLED_PAIRS, 1);
+        for (int i = 5; i < 8; i++) {
+          pair(feedbackTopic, 0, "q" + i, T0 + 30 * MIN); // running job blocks
+        }
+        awaitGauge(restarted, TriggerMetrics.LABELLED_PAIRS, 4);
+        results(
+            config.resultsTopic(), result(r1, TrainingJobResult.Outcome.SUCCEEDED), T0 + 40 * MIN);
+        awaitGauge(restarted, TriggerMetrics.RUNNING_JOBS, 0); // free, but in the cooldown
+        pair(feedbackTopic, 0, "q8", T0 + 61 * MIN);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInSameThread()
+            .untilAsserted(
+                () -> {
+                  poll(jobs, requests);
+                  assertThat(requests.stream().map(TrainingJobRequest::jobId).distinct())
+                      .hasSize(2);
+                });
+      } finally {
+        restarted.close();
+      }
+    } finally {
+      child.destroyForcibly();
+    }
+
+    // A request decided again after the kill would carry the same job id; none other may appear.
+    assertThat(requests.stream().map(TrainingJobRequest::jobId).distinct())
+        .containsExactly(jobId(config.applicationId(), 1), jobId(config.applicationId(), 2));
+    TrainingJobRequest r2 = requests.get(requests.size() - 1);
+    assertThat(r2.jobId()).isEqualTo(jobId(config.applicationId(), 2));
+    assertThat(r2.labelledPairs()).isEqualTo(9);
+    assertThat(r2.reason()).startsWith("5 new labelled pairs");
+    assertThat(r2.dataset()).isEqualTo(feedbackTopic + "@0:10");
+  }
+
   /** One partition to decide in, whatever the inputs have; compacted changelogs of both stores. */
   private static void assertInternalTopics(String applicationId) throws Exception {
     String repartition = applicationId + "-" + TriggerTopology.REPARTITION + "-repartition";
@@ -223,6 +301,11 @@ class TrainerTriggerIT {
       throws IOException {
     trigger.close();
     assertThat(trigger.terminated()).isCompleted();
+    deleteStateDir(config);
+  }
+
+  private static void deleteStateDir(TriggerConfig config) throws IOException {
+    assertThat(config.stateDir()).isDirectory();
     try (Stream<Path> files = Files.walk(config.stateDir())) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
@@ -232,10 +315,14 @@ class TrainerTriggerIT {
   }
 
   private static void pair(int partition, String query, long at) throws Exception {
+    pair(Topics.FEEDBACK, partition, query, at);
+  }
+
+  private static void pair(String topic, int partition, String query, long at) throws Exception {
     producer
         .send(
             new ProducerRecord<>(
-                Topics.FEEDBACK,
+                topic,
                 partition,
                 at,
                 query,
@@ -244,8 +331,12 @@ class TrainerTriggerIT {
   }
 
   private static void results(TrainingJobResult r, long at) throws Exception {
+    results(Topics.TRAINING_RESULTS, r, at);
+  }
+
+  private static void results(String topic, TrainingJobResult r, long at) throws Exception {
     producer
-        .send(new ProducerRecord<>(Topics.TRAINING_RESULTS, null, at, r.kind().name(), json(r)))
+        .send(new ProducerRecord<>(topic, null, at, r.kind().name(), json(r)))
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -281,14 +372,22 @@ class TrainerTriggerIT {
         .pollInSameThread()
         .untilAsserted(
             () -> {
-              for (ConsumerRecord<String, byte[]> r : jobs.poll(Duration.ofMillis(200))) {
-                requests.add(TriggerEvents.request(r.value()));
-              }
+              poll(jobs, requests);
               assertThat(requests).hasSize(count);
             });
   }
 
+  private static void poll(KafkaConsumer<String, byte[]> jobs, List<TrainingJobRequest> requests) {
+    for (ConsumerRecord<String, byte[]> r : jobs.poll(Duration.ofMillis(200))) {
+      requests.add(TriggerEvents.request(r.value()));
+    }
+  }
+
   private static KafkaConsumer<String, byte[]> jobsConsumer() {
+    return consumer(Topics.TRAINING_JOBS);
+  }
+
+  private static KafkaConsumer<String, byte[]> consumer(String topic) {
     KafkaConsumer<String, byte[]> c =
         new KafkaConsumer<>(
             Map.of(
@@ -300,7 +399,7 @@ class TrainerTriggerIT {
                 "earliest"),
             new StringDeserializer(),
             new ByteArrayDeserializer());
-    c.subscribe(List.of(Topics.TRAINING_JOBS));
+    c.subscribe(List.of(topic));
     return c;
   }
 

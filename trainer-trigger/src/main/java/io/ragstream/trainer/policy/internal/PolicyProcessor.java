@@ -208,7 +208,10 @@ public final class PolicyProcessor implements Processor<String, TriggerInput, St
     List<KindState.Window> evidence = new ArrayList<>();
     StringJoiner drifted = new StringJoiner(", ");
     for (Map.Entry<String, KindState.Series> e : s.series.entrySet()) {
-      List<KindState.Window> recent = e.getValue().recent;
+      List<KindState.Window> all = e.getValue().recent;
+      // At most N windows are kept; a smaller drift.n after a restart looks at the newest only.
+      List<KindState.Window> recent =
+          all.subList(Math.max(0, all.size() - policy.driftN()), all.size());
       List<KindState.Window> hits = recent.stream().filter(KindState.Window::drifted).toList();
       if (hits.size() >= policy.driftK()) {
         evidence.addAll(hits);
