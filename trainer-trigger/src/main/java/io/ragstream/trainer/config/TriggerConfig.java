@@ -6,6 +6,7 @@ import io.ragstream.core.event.DriftEvent;
 import io.ragstream.core.model.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -261,7 +262,7 @@ public record TriggerConfig(
           "unknown drift kind '"
               + kind
               + "' (known: "
-              + java.util.Arrays.toString(DriftEvent.Kind.values())
+              + Arrays.toString(DriftEvent.Kind.values())
               + ")");
     }
   }
@@ -275,7 +276,7 @@ public record TriggerConfig(
           "unknown adapter kind '"
               + name
               + "' (known: "
-              + java.util.Arrays.toString(AdapterKind.values())
+              + Arrays.toString(AdapterKind.values())
               + ")");
     }
   }

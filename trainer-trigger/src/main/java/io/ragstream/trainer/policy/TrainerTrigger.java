@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -190,7 +191,7 @@ public final class TrainerTrigger implements AutoCloseable {
           missing.add(new NewTopic(name, config.partitions(), (short) config.replicationFactor()));
         }
       }
-      for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e :
+      for (Map.Entry<String, KafkaFuture<Void>> e :
           admin.createTopics(missing).values().entrySet()) {
         try {
           e.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -205,6 +205,29 @@ class TriggerTopologyTest {
   }
 
   @Test
+  void countsDriftedWindowsPerSeriesNotAcrossSeries() {
+    start(base().withDriftKofN(2, 3));
+    pipe(drift(QUERIES, MMD, 0, true));
+    pipe(drift(QUALITY, "top_score_mean_drop", 0, true));
+    pipe(drift(DriftEvent.Kind.DOCUMENTS, MMD, 0, true));
+    // Three drifted windows in all, but one per series: no series has 2 of its last 3.
+    assertThat(requests()).isEmpty();
+
+    pipe(drift(QUALITY, "top_score_mean_drop", 1, true));
+
+    assertThat(requests())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.reason()).startsWith("QUALITY:top_score_mean_drop drifted in 2 of");
+              assertThat(r.driftIds())
+                  .containsExactly(
+                      drift(QUALITY, "top_score_mean_drop", 0, true).driftId(),
+                      drift(QUALITY, "top_score_mean_drop", 1, true).driftId());
+            });
+  }
+
+  @Test
   void driftWaitsForTheMinimumOfNewLabelledPairs() {
     start(base().withPairs(3, 0));
     long t = T0 + 3 * WINDOW.toMillis();

@@ -11,6 +11,7 @@ import io.ragstream.trainer.config.TriggerConfig;
 import io.ragstream.trainer.policy.TriggerMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -177,7 +178,7 @@ public final class PolicyProcessor implements Processor<String, TriggerInput, St
           "{} job {} has had no result for {} (job timeout {}): no longer counted as running",
           kind,
           s.running.jobId(),
-          java.time.Duration.ofMillis(now - s.running.requestedAt()),
+          Duration.ofMillis(now - s.running.requestedAt()),
           policy.jobTimeout());
       s.running = null;
       return true;
