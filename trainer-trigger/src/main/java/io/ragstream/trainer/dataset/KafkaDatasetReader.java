@@ -192,9 +192,7 @@ public final class KafkaDatasetReader implements DatasetSource {
       }
       pending.entrySet().removeIf(e -> consumer.position(e.getKey(), timeout) >= e.getValue());
       consumer.pause(
-          ends.keySet().stream()
-              .filter(tp -> !pending.containsKey(tp) && consumer.assignment().contains(tp))
-              .toList());
+          consumer.assignment().stream().filter(tp -> !pending.containsKey(tp)).toList());
     }
   }
 
