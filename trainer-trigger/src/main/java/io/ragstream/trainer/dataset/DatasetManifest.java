@@ -1,7 +1,10 @@
 package io.ragstream.trainer.dataset;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What a chat dataset holds and where it came from, written beside it as {@code manifest.json}
@@ -38,10 +41,10 @@ public record DatasetManifest(
   public DatasetManifest {
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(createdAt, "createdAt");
-    sources = Map.copyOf(sources);
+    sources = Collections.unmodifiableMap(new TreeMap<>(sources));
     Objects.requireNonNull(rule, "rule");
     Objects.requireNonNull(counts, "counts");
-    files = Map.copyOf(files);
+    files = Collections.unmodifiableMap(new LinkedHashMap<>(files));
   }
 
   /**
@@ -74,7 +77,7 @@ public record DatasetManifest(
       int validation,
       Map<String, Integer> skipped) {
     public Counts {
-      skipped = Map.copyOf(skipped);
+      skipped = Collections.unmodifiableMap(new TreeMap<>(skipped));
     }
   }
 

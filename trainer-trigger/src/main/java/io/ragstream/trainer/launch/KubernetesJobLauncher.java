@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,20 @@ public final class KubernetesJobLauncher implements JobLauncher {
   private final CommandTemplate command;
   private final Path workDir;
   private final Clock clock;
+  private final Duration watchGrace;
+
+  /** Default {@code watchGrace}: 5 min. */
+  public static final Duration DEFAULT_WATCH_GRACE = Duration.ofMinutes(5);
+
+  /** A launcher with the {@link #DEFAULT_WATCH_GRACE}. */
+  public KubernetesJobLauncher(
+      KubernetesClient client,
+      LlmLoraConfig.Kubernetes config,
+      CommandTemplate command,
+      Path workDir,
+      Clock clock) {
+    this(client, config, command, workDir, clock, DEFAULT_WATCH_GRACE);
+  }
 
   /**
    * @param client the Kubernetes client (its configured cluster and credentials)
@@ -70,18 +85,23 @@ public final class KubernetesJobLauncher implements JobLauncher {
    * @param workDir the trainer's mount of the volume the pods mount at {@code config.mountPath()};
    *     every job path must lie below it
    * @param clock measures run times for the messages
+   * @param watchGrace how long past its deadline a Job may stay without a final condition (the Job
+   *     controller normally ends it at {@code activeDeadlineSeconds}); then the launcher deletes it
+   *     itself and reports {@link JobOutcome.TimedOut}, so a lost Job never blocks a runner forever
    */
   public KubernetesJobLauncher(
       KubernetesClient client,
       LlmLoraConfig.Kubernetes config,
       CommandTemplate command,
       Path workDir,
-      Clock clock) {
+      Clock clock,
+      Duration watchGrace) {
     this.client = Objects.requireNonNull(client, "client");
     this.config = Objects.requireNonNull(config, "config");
     this.command = Objects.requireNonNull(command, "command");
     this.workDir = workDir.toAbsolutePath().normalize();
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.watchGrace = Objects.requireNonNull(watchGrace, "watchGrace");
   }
 
   /** The Job name of {@code jobId}. */
@@ -227,7 +247,7 @@ public final class KubernetesJobLauncher implements JobLauncher {
   private final class KubeJob implements JobHandle {
     private final JobSpec spec;
     private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
-    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
     private final Instant startedAt = clock.instant();
     private volatile Resource<Job> resource;
     private volatile CompletableFuture<List<Job>> watch;
@@ -243,8 +263,8 @@ public final class KubernetesJobLauncher implements JobLauncher {
       this.watch = w;
       w.whenCompleteAsync(
           (jobs, error) -> {
-            if (cancelled.get()) {
-              return; // cancel() completes the outcome
+            if (stopped.get()) {
+              return; // cancel() or giveUp() completes the outcome
             }
             if (error != null) {
               outcome.complete(
@@ -256,6 +276,37 @@ public final class KubernetesJobLauncher implements JobLauncher {
               outcome.complete(finished(terminal(jobs.get(0)).orElseThrow()));
             }
           });
+      CompletableFuture.delayedExecutor(
+              spec.deadline().plus(watchGrace).toMillis(), TimeUnit.MILLISECONDS)
+          .execute(this::giveUp);
+    }
+
+    /** The Job outlived deadline + grace without a final condition: delete it, report TIMED_OUT. */
+    private void giveUp() {
+      if (outcome.isDone() || !stopped.compareAndSet(false, true)) {
+        return;
+      }
+      watch.cancel(false);
+      String deleted = delete();
+      outcome.complete(
+          new JobOutcome.TimedOut(
+              spec.deadline(),
+              "Job "
+                  + name()
+                  + " had no final condition "
+                  + watchGrace.toSeconds()
+                  + " s after its deadline; "
+                  + deleted));
+    }
+
+    /** Deletes the Job with background propagation; says what happened. */
+    private String delete() {
+      try {
+        resource.withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        return "deleted Job " + name() + " and its pods";
+      } catch (KubernetesClientException e) {
+        return "deleting Job " + name() + " failed (delete it by hand): " + e.getMessage();
+      }
     }
 
     private String name() {
@@ -274,29 +325,16 @@ public final class KubernetesJobLauncher implements JobLauncher {
 
     @Override
     public void cancel() {
-      if (outcome.isDone() || !cancelled.compareAndSet(false, true)) {
+      if (outcome.isDone() || !stopped.compareAndSet(false, true)) {
         return;
       }
       CompletableFuture<List<Job>> w = watch;
       if (w != null) {
         w.cancel(false);
       }
-      Resource<Job> r = resource;
-      try {
-        if (r != null) {
-          r.withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-        }
-        LOG.info("job {}: deleted Kubernetes Job {} (cancelled)", spec.jobId(), name());
-        outcome.complete(
-            new JobOutcome.Cancelled("cancelled; deleted Job " + name() + " and its pods"));
-      } catch (KubernetesClientException e) {
-        outcome.complete(
-            new JobOutcome.Cancelled(
-                "cancelled, but deleting Job "
-                    + name()
-                    + " failed (delete it by hand): "
-                    + e.getMessage()));
-      }
+      String deleted = resource == null ? "no Job to delete" : delete();
+      LOG.info("job {} cancelled: {}", spec.jobId(), deleted);
+      outcome.complete(new JobOutcome.Cancelled("cancelled; " + deleted));
     }
 
     private JobOutcome finished(JobCondition condition) {

@@ -154,9 +154,6 @@ public final class LocalCommandLauncher implements JobLauncher {
           timer.schedule(
               () -> stop(Stop.TIMED_OUT), spec.deadline().toMillis(), TimeUnit.MILLISECONDS);
       p.onExit().thenAccept(this::exited);
-      if (stop.get() != null) {
-        stopTree(p);
-      }
     }
 
     @Override

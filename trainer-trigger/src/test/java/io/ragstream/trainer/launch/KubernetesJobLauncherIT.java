@@ -69,7 +69,8 @@ class KubernetesJobLauncherIT {
                     "--model={base_model}",
                     "--run-name=lora-{job_id}")),
             workDir,
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            Duration.ofMillis(300));
   }
 
   private JobSpec spec(Duration deadline) throws Exception {
@@ -233,6 +234,26 @@ class KubernetesJobLauncherIT {
 
     assertThat(outcome).isInstanceOf(JobOutcome.Failed.class);
     assertThat(outcome.message()).contains("was deleted before it finished");
+  }
+
+  @Test
+  void deletesAndTimesOutAJobThatOutlivesItsDeadlineWithoutAFinalCondition() throws Exception {
+    JobSpec spec = spec(Duration.ofSeconds(1)); // watch grace 300 ms; no controller sets Failed
+    JobHandle handle = launcher.launch(spec);
+
+    JobOutcome outcome = handle.outcome().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(outcome).isInstanceOf(JobOutcome.TimedOut.class);
+    assertThat(outcome.message()).contains("no final condition", "deleted Job");
+    assertThat(
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName(KubernetesJobLauncher.jobName(spec.jobId()))
+                .get())
+        .isNull();
   }
 
   /** Plays the Job controller: sets one condition with status True on the Job's status. */
