@@ -1,7 +1,6 @@
 package io.ragstream.trainer.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -210,18 +209,9 @@ class KubernetesJobLauncherIT {
   void failsWhenSomeoneElseDeletesTheJob() throws Exception {
     JobSpec spec = spec(Duration.ofHours(1));
     JobHandle handle = launcher.launch(spec);
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                client
-                        .batch()
-                        .v1()
-                        .jobs()
-                        .inNamespace(NS)
-                        .withName(KubernetesJobLauncher.jobName(spec.jobId()))
-                        .get()
-                    != null);
+    // The mock API server does not replay events that happened between an informer's list and
+    // its watch (a real one does, from the listed resourceVersion): delete once it watches.
+    awaitWatch(KubernetesJobLauncher.jobName(spec.jobId()));
 
     client
         .batch()
@@ -256,8 +246,23 @@ class KubernetesJobLauncherIT {
         .isNull();
   }
 
+  /** Waits until the mock server has received the informer's watch request for {@code name}. */
+  private static void awaitWatch(String name) throws InterruptedException {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < end) {
+      RecordedRequest r = server.takeRequest(100, TimeUnit.MILLISECONDS);
+      if (r != null && r.getPath().contains("watch=true") && r.getPath().contains(name)) {
+        return;
+      }
+    }
+    throw new AssertionError("no watch request for " + name + " within " + WAIT);
+  }
+
   /** Plays the Job controller: sets one condition with status True on the Job's status. */
-  private static void setCondition(JobSpec spec, String type, String reason, String message) {
+  private static void setCondition(JobSpec spec, String type, String reason, String message)
+      throws InterruptedException {
+    awaitWatch(
+        KubernetesJobLauncher.jobName(spec.jobId())); // see failsWhenSomeoneElseDeletesTheJob
     client
         .batch()
         .v1()
