@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * adapterId} set; FAILED when the dataset reference is bad or cannot be read, fewer than {@code
  * dataset.min-examples} examples were selected (nothing is launched), the job failed, the adapter
  * could not be registered, or vLLM refused it (the message then names the registered adapter id);
- * TIMED_OUT and CANCELLED as the launcher reports them ({@link #cancel}).
+ * TIMED_OUT and CANCELLED as the launcher reports them ({@link #cancel}). Any other exception also
+ * ends in a FAILED result (logged), so every request gets a result.
  *
  * <p>{@link #run} blocks for the whole job; run jobs on their own threads. Thread-safe.
  */
@@ -100,6 +101,10 @@ public final class LlmLoraJobRunner {
     LOG.info("job {} starts: {}", jobId, request.reason());
     try {
       return finish(request, startedAt, execute(request));
+    } catch (RuntimeException e) {
+      // A result must still be published, or the trigger would count the job as running.
+      LOG.error("job {} failed unexpectedly", jobId, e);
+      return finish(request, startedAt, failed("unexpected error: " + e));
     } finally {
       running.remove(jobId);
       cancelled.remove(jobId);

@@ -203,6 +203,29 @@ class LlmLoraJobRunnerIT {
   }
 
   @Test
+  void anUnexpectedErrorStillEndsInAFailedResult() {
+    LocalCommandLauncher launcher =
+        new LocalCommandLauncher(
+            CommandTemplate.parse("c", fakeTrainer()), Duration.ofSeconds(1), 5, CLOCK);
+    closeables.add(launcher);
+    LlmLoraJobRunner broken =
+        new LlmLoraJobRunner(
+            LlmLoraConfig.local(dir.resolve("work2"), BASE, fakeTrainer()),
+            dataset -> {
+              throw new IllegalStateException("disk on fire");
+            },
+            launcher,
+            new DirectoryAdapterSink(dir.resolve("registry2"), CLOCK),
+            null,
+            CLOCK);
+
+    TrainingJobResult result = broken.run(request(UUID.randomUUID().toString()));
+
+    assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+    assertThat(result.message()).contains("unexpected error", "disk on fire");
+  }
+
+  @Test
   void refusesOtherKinds() {
     TrainingJobRequest query =
         new TrainingJobRequest(
