@@ -49,16 +49,20 @@ import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorParamsMap;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Filter;
+import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Common.Range;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.CountPoints;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
+import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.Direction;
 import io.qdrant.client.grpc.Points.FieldType;
 import io.qdrant.client.grpc.Points.GetPoints;
+import io.qdrant.client.grpc.Points.NamedVectors;
 import io.qdrant.client.grpc.Points.OrderBy;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.PointVectors;
+import io.qdrant.client.grpc.Points.PointsIdsList;
 import io.qdrant.client.grpc.Points.PointsSelector;
 import io.qdrant.client.grpc.Points.PointsUpdateOperation;
 import io.qdrant.client.grpc.Points.PrefetchQuery;
@@ -71,6 +75,7 @@ import io.qdrant.client.grpc.Points.UpdateBatchPoints;
 import io.qdrant.client.grpc.Points.UpsertPoints;
 import io.qdrant.client.grpc.Points.Vector;
 import io.qdrant.client.grpc.Points.Vectors;
+import io.qdrant.client.grpc.Points.VectorsSelector;
 import io.ragstream.core.store.DocumentAttributes;
 import io.ragstream.core.store.Point;
 import io.ragstream.core.store.SearchFilter;
@@ -260,9 +265,7 @@ public final class Requests {
       String documentId, long version, long committedAt, long indexedAt, String state) {
     return PointStruct.newBuilder()
         .setId(id(QdrantSchema.stateId(documentId)))
-        .setVectors(
-            Vectors.newBuilder()
-                .setVectors(io.qdrant.client.grpc.Points.NamedVectors.getDefaultInstance()))
+        .setVectors(Vectors.newBuilder().setVectors(NamedVectors.getDefaultInstance()))
         .putPayload(KIND, value(KIND_STATE))
         .putPayload(DOCUMENT_ID, value(documentId))
         .putPayload(STATE, value(state))
@@ -402,10 +405,9 @@ public final class Requests {
                       .setPointsSelector(
                           PointsSelector.newBuilder()
                               .setPoints(
-                                  io.qdrant.client.grpc.Points.PointsIdsList.newBuilder()
+                                  PointsIdsList.newBuilder()
                                       .addAllIds(withoutTerms.stream().map(u -> id(u)).toList())))
-                      .setVectors(
-                          io.qdrant.client.grpc.Points.VectorsSelector.newBuilder().addNames(BM25)))
+                      .setVectors(VectorsSelector.newBuilder().addNames(BM25)))
               .build());
     }
     return ops;
@@ -430,11 +432,7 @@ public final class Requests {
    * @param offset the next page offset of the previous page, or null
    */
   public static ScrollPoints scrollChunks(
-      String collection,
-      String documentId,
-      io.qdrant.client.grpc.Common.PointId offset,
-      int limit,
-      boolean withDense) {
+      String collection, String documentId, PointId offset, int limit, boolean withDense) {
     ScrollPoints.Builder scroll =
         ScrollPoints.newBuilder()
             .setCollectionName(collection)
@@ -456,8 +454,7 @@ public final class Requests {
    * the collection with it (Qdrant orders scrolls by point id, and {@code order_by} needs a numeric
    * index, so documentId order is established client-side).
    */
-  public static ScrollPoints scrollDocumentIds(
-      String collection, io.qdrant.client.grpc.Common.PointId offset, int limit) {
+  public static ScrollPoints scrollDocumentIds(String collection, PointId offset, int limit) {
     ScrollPoints.Builder scroll =
         ScrollPoints.newBuilder()
             .setCollectionName(collection)
@@ -521,8 +518,8 @@ public final class Requests {
   }
 
   /** The request that deletes the points matching {@code filter}, {@code wait=true}. */
-  public static io.qdrant.client.grpc.Points.DeletePoints delete(String collection, Filter filter) {
-    return io.qdrant.client.grpc.Points.DeletePoints.newBuilder()
+  public static DeletePoints delete(String collection, Filter filter) {
+    return DeletePoints.newBuilder()
         .setCollectionName(collection)
         .setPoints(PointsSelector.newBuilder().setFilter(filter))
         .setWait(true)

@@ -179,6 +179,9 @@ class RequestsTest {
     String stateId = QdrantSchema.stateId("doc-1").toString();
     assertThat(live.getId().getUuid()).isEqualTo(stateId);
     assertThat(tomb.getId().getUuid()).isEqualTo(stateId);
+    // An empty named-vectors map, not a missing one: gRPC rejects a point without vectors.
+    assertThat(live.hasVectors()).isTrue();
+    assertThat(live.getVectors().hasVectors()).isTrue();
     assertThat(live.getVectors().getVectors().getVectorsCount()).isZero();
     assertThat(live.getPayloadMap().get("kind").getStringValue()).isEqualTo("state");
     assertThat(live.getPayloadMap().get("state").getStringValue()).isEqualTo("live");
