@@ -375,10 +375,14 @@ public final class QueryAdapterTrainer {
 
   /** The stored chunk vectors of a document, or null when the store holds none. */
   private float[][] vectors(String documentId, int d) {
-    float[][] cached = vectorCache.get(documentId);
-    if (cached != null || vectorCache.containsKey(documentId)) return cached;
-    List<float[]> list = store.vectors(documentId);
-    float[][] v = list.isEmpty() ? null : list.toArray(float[][]::new);
+    float[][] v;
+    if (vectorCache.containsKey(documentId)) {
+      v = vectorCache.get(documentId);
+    } else {
+      List<float[]> list = store.vectors(documentId);
+      v = list.isEmpty() ? null : list.toArray(float[][]::new);
+      vectorCache.put(documentId, v);
+    }
     if (v != null && v[0].length != d) {
       throw new IllegalArgumentException(
           "dimension mismatch: the query embeddings are "
@@ -389,7 +393,6 @@ public final class QueryAdapterTrainer {
               + v[0].length
               + "-d (another embedder?)");
     }
-    vectorCache.put(documentId, v);
     return v;
   }
 
