@@ -151,7 +151,10 @@ public final class AdapterBench implements Callable<Integer> {
       defaultValue = "" + AdapterTrainingConfig.DEFAULT_HARD_NEGATIVES)
   int hardNegatives;
 
-  @Option(names = "--stop-on", defaultValue = "NDCG", description = "NDCG or LOSS.")
+  @Option(names = "--no-mining", description = "Keep the retrieved hard negatives (no re-mining).")
+  boolean noMining;
+
+  @Option(names = "--stop-on", defaultValue = "LOSS", description = "LOSS or NDCG.")
   StopOn stopOn;
 
   @Option(names = "--time-budget", defaultValue = "PT50S")
@@ -202,6 +205,7 @@ public final class AdapterBench implements Callable<Integer> {
               AdapterTrainingConfig.DEFAULT_MIN_DELTA,
               validationFraction,
               hardNegatives,
+              !noMining,
               stopOn,
               timeBudget,
               seed);

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param minDelta smallest validation change that counts as an improvement, {@code >= 0}
  * @param validationFraction share of the training queries held out for early stopping, in (0, 0.5]
  * @param hardNegatives retrieved non-relevant documents per query used as negatives, {@code >= 0}
+ * @param mineNegatives whether hard negatives are mined again before every epoch with the current
+ *     adapter (dense top documents of the adapted query), the originally retrieved ones filling up
  * @param stopOn the early-stopping criterion
  * @param timeBudget wall-clock limit of training (validation included); the best state so far is
  *     returned when it runs out; positive
@@ -40,6 +42,7 @@ public record AdapterTrainingConfig(
     double minDelta,
     double validationFraction,
     int hardNegatives,
+    boolean mineNegatives,
     StopOn stopOn,
     Duration timeBudget,
     long seed) {
@@ -58,12 +61,13 @@ public record AdapterTrainingConfig(
   public static final double DEFAULT_LEARNING_RATE = 1e-3;
   public static final double DEFAULT_WEIGHT_DECAY = 0.0;
   public static final int DEFAULT_BATCH_SIZE = 32;
-  public static final int DEFAULT_MAX_EPOCHS = 60;
+  public static final int DEFAULT_MAX_EPOCHS = 200;
   public static final int DEFAULT_PATIENCE = 5;
   public static final double DEFAULT_MIN_DELTA = 1e-4;
   public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
   public static final int DEFAULT_HARD_NEGATIVES = 10;
-  public static final StopOn DEFAULT_STOP_ON = StopOn.NDCG;
+  public static final boolean DEFAULT_MINE_NEGATIVES = true;
+  public static final StopOn DEFAULT_STOP_ON = StopOn.LOSS;
   public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(50);
   public static final long DEFAULT_SEED = 42;
 
@@ -107,6 +111,7 @@ public record AdapterTrainingConfig(
         DEFAULT_MIN_DELTA,
         DEFAULT_VALIDATION_FRACTION,
         DEFAULT_HARD_NEGATIVES,
+        DEFAULT_MINE_NEGATIVES,
         DEFAULT_STOP_ON,
         DEFAULT_TIME_BUDGET,
         DEFAULT_SEED);
@@ -126,6 +131,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        mineNegatives,
         stopOn,
         timeBudget,
         seed);
@@ -145,6 +151,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        mineNegatives,
         stopOn,
         timeBudget,
         seed);
@@ -164,6 +171,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        mineNegatives,
         newStopOn,
         timeBudget,
         seed);
@@ -183,6 +191,27 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         newHardNegatives,
+        mineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with negative mining on or off. */
+  public AdapterTrainingConfig withMining(boolean newMineNegatives) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        newMineNegatives,
         stopOn,
         timeBudget,
         seed);
@@ -202,6 +231,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        mineNegatives,
         stopOn,
         newTimeBudget,
         newSeed);

@@ -2,6 +2,10 @@ package io.ragstream.trainer.adapter;
 
 import io.ragstream.core.adapter.LoraAdapter;
 import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.SearchFilter;
+import io.ragstream.core.store.SearchHit;
+import io.ragstream.core.store.SearchMode;
+import io.ragstream.core.store.SearchRequest;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig.StopOn;
 import io.ragstream.trainer.adapter.TrainingOutcome.EpochStats;
 import java.util.ArrayList;
@@ -31,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * Predictive Coding", arXiv:1807.03748, 2018) with temperature τ: for a pair (e, p) the candidates
  * are p, the other pairs' documents in the batch that are not relevant to e (in-batch negatives),
  * and up to {@code hardNegatives} documents the query retrieved that are not relevant to it
- * (retrieved hard negatives). Gradients are exact (backpropagation through the normalization);
- * steps are Adam (Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015) with
- * optional decoupled weight decay.
+ * (retrieved hard negatives). With {@code mineNegatives} (the default) the hard negatives are mined
+ * again before every epoch with the current adapter (the documents it now ranks high), so that the
+ * adapter cannot move queries towards documents the base model never retrieved. Gradients are exact
+ * (backpropagation through the normalization); steps are Adam (Kingma and Ba, "Adam: A Method for
+ * Stochastic Optimization", ICLR 2015) with optional decoupled weight decay.
  *
  * <p>The queries are split (by query, seeded) into training and validation; after every epoch the
  * validation figure (nDCG@10 by real dense search through the store, or the InfoNCE loss) is
@@ -136,6 +142,7 @@ public final class QueryAdapterTrainer {
     double scaling = config.alpha() / r;
 
     List<EpochStats> history = new ArrayList<>();
+    if (config.mineNegatives()) validation = mine(validation, a, b, d);
     double baseline = validate(split.heldOut(), validation, evaluator, a, b, d, embedder);
     history.add(new EpochStats(0, Double.NaN, baseline));
     float[] bestA = a.clone();
@@ -148,6 +155,7 @@ public final class QueryAdapterTrainer {
     int step = 0;
     outer:
     for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
+      if (config.mineNegatives()) order = mine(order, a, b, d);
       Collections.shuffle(order, random);
       double lossSum = 0;
       int batches = 0;
@@ -168,6 +176,7 @@ public final class QueryAdapterTrainer {
         adamA.step(a, gA, step);
         adamB.step(b, gB, step);
       }
+      if (config.mineNegatives()) validation = mine(validation, a, b, d);
       double value = validate(split.heldOut(), validation, evaluator, a, b, d, embedder);
       history.add(new EpochStats(epoch, lossSum / Math.max(1, batches), value));
       LOG.debug("epoch {}: train loss {} validation {}", epoch, lossSum / batches, value);
@@ -334,6 +343,8 @@ public final class QueryAdapterTrainer {
   /** One (query, positive document) example with its negatives' chunk vectors. */
   private record Example(
       String queryId,
+      String queryText,
+      List<String> retrieved,
       float[] embedding,
       String positiveId,
       float[][] positive,
@@ -363,11 +374,72 @@ public final class QueryAdapterTrainer {
       out.add(
           new Example(
               p.queryId(),
+              p.queryText(),
+              p.retrievedDocumentIds(),
               unit(p.embeddingRef()),
               p.relevantDocumentId(),
               vectors(p.relevantDocumentId(), d),
               rel,
               negIds,
+              negs));
+    }
+    return out;
+  }
+
+  /**
+   * The examples with hard negatives mined anew with the current parameters (ANCE-style, Xiong et
+   * al., "Approximate Nearest Neighbor Negative Contrastive Learning for Dense Text Retrieval",
+   * ICLR 2021): the current adapted query's dense top documents that are not relevant to it come
+   * first, the originally retrieved ones fill up to {@code hardNegatives}. One search per query.
+   */
+  private List<Example> mine(List<Example> examples, float[] a, float[] b, int d) {
+    if (config.hardNegatives() == 0 || examples.isEmpty()) return examples;
+    LoraAdapter current =
+        LoraAdapter.of(UNREGISTERED_ID, "mining", d, config.rank(), config.alpha(), a, b);
+    Map<String, List<String>> mined = new HashMap<>();
+    List<Example> out = new ArrayList<>(examples.size());
+    for (Example ex : examples) {
+      List<String> top =
+          mined.computeIfAbsent(
+              ex.queryId(),
+              q ->
+                  store
+                      .search(
+                          new SearchRequest(
+                              ex.queryText(),
+                              current.apply(ex.embedding()),
+                              Math.min(
+                                  SearchRequest.MAX_K,
+                                  config.hardNegatives() + ex.relevant().size()),
+                              SearchMode.DENSE,
+                              SearchFilter.NONE,
+                              true))
+                      .stream()
+                      .map(SearchHit::documentId)
+                      .toList());
+      List<String> ids = new ArrayList<>();
+      List<float[][]> negs = new ArrayList<>();
+      for (List<String> source : List.of(top, ex.retrieved())) {
+        for (String id : source) {
+          if (ids.size() >= config.hardNegatives()) break;
+          if (ex.relevant().contains(id) || ids.contains(id)) continue;
+          float[][] v = vectors(id, d);
+          if (v != null) {
+            ids.add(id);
+            negs.add(v);
+          }
+        }
+      }
+      out.add(
+          new Example(
+              ex.queryId(),
+              ex.queryText(),
+              ex.retrieved(),
+              ex.embedding(),
+              ex.positiveId(),
+              ex.positive(),
+              ex.relevant(),
+              ids,
               negs));
     }
     return out;
