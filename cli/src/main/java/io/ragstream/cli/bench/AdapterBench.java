@@ -151,6 +151,11 @@ public final class AdapterBench implements Callable<Integer> {
       defaultValue = "" + AdapterTrainingConfig.DEFAULT_HARD_NEGATIVES)
   int hardNegatives;
 
+  @Option(
+      names = "--pairs-per-query",
+      defaultValue = "" + AdapterTrainingConfig.DEFAULT_PAIRS_PER_QUERY)
+  int pairsPerQuery;
+
   @Option(names = "--no-mining", description = "Keep the retrieved hard negatives (no re-mining).")
   boolean noMining;
 
@@ -205,6 +210,7 @@ public final class AdapterBench implements Callable<Integer> {
               AdapterTrainingConfig.DEFAULT_MIN_DELTA,
               validationFraction,
               hardNegatives,
+              pairsPerQuery,
               !noMining,
               stopOn,
               timeBudget,

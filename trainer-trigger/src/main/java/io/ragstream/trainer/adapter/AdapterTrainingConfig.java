@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param minDelta smallest validation change that counts as an improvement, {@code >= 0}
  * @param validationFraction share of the training queries held out for early stopping, in (0, 0.5]
  * @param hardNegatives retrieved non-relevant documents per query used as negatives, {@code >= 0}
+ * @param pairsPerQuery most (query, relevant document) pairs of one query used per epoch (a fresh
+ *     random sample each epoch), {@code >= 1}
  * @param mineNegatives whether hard negatives are mined again before every epoch with the current
  *     adapter (dense top documents of the adapted query), the originally retrieved ones filling up
  * @param stopOn the early-stopping criterion
@@ -42,6 +44,7 @@ public record AdapterTrainingConfig(
     double minDelta,
     double validationFraction,
     int hardNegatives,
+    int pairsPerQuery,
     boolean mineNegatives,
     StopOn stopOn,
     Duration timeBudget,
@@ -66,6 +69,7 @@ public record AdapterTrainingConfig(
   public static final double DEFAULT_MIN_DELTA = 1e-4;
   public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
   public static final int DEFAULT_HARD_NEGATIVES = 10;
+  public static final int DEFAULT_PAIRS_PER_QUERY = 4;
   public static final boolean DEFAULT_MINE_NEGATIVES = true;
   public static final StopOn DEFAULT_STOP_ON = StopOn.LOSS;
   public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(50);
@@ -91,6 +95,7 @@ public record AdapterTrainingConfig(
       throw bad("validation-fraction", validationFraction, "must be in (0, 0.5]");
     }
     if (hardNegatives < 0) throw bad("hard-negatives", hardNegatives, "must be >= 0");
+    if (pairsPerQuery < 1) throw bad("pairs-per-query", pairsPerQuery, "must be >= 1");
     Objects.requireNonNull(stopOn, "stopOn");
     if (timeBudget == null || timeBudget.isNegative() || timeBudget.isZero()) {
       throw bad("time-budget", timeBudget, "must be positive");
@@ -111,6 +116,7 @@ public record AdapterTrainingConfig(
         DEFAULT_MIN_DELTA,
         DEFAULT_VALIDATION_FRACTION,
         DEFAULT_HARD_NEGATIVES,
+        DEFAULT_PAIRS_PER_QUERY,
         DEFAULT_MINE_NEGATIVES,
         DEFAULT_STOP_ON,
         DEFAULT_TIME_BUDGET,
@@ -131,6 +137,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        pairsPerQuery,
         mineNegatives,
         stopOn,
         timeBudget,
@@ -151,6 +158,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        pairsPerQuery,
         mineNegatives,
         stopOn,
         timeBudget,
@@ -171,6 +179,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        pairsPerQuery,
         mineNegatives,
         newStopOn,
         timeBudget,
@@ -191,6 +200,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         newHardNegatives,
+        pairsPerQuery,
         mineNegatives,
         stopOn,
         timeBudget,
@@ -211,7 +221,29 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        pairsPerQuery,
         newMineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another cap of pairs per query and epoch. */
+  public AdapterTrainingConfig withPairsPerQuery(int newPairsPerQuery) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        newPairsPerQuery,
+        mineNegatives,
         stopOn,
         timeBudget,
         seed);
@@ -231,6 +263,7 @@ public record AdapterTrainingConfig(
         minDelta,
         validationFraction,
         hardNegatives,
+        pairsPerQuery,
         mineNegatives,
         stopOn,
         newTimeBudget,

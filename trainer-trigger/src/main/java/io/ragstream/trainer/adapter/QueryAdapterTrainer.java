@@ -128,7 +128,7 @@ public final class QueryAdapterTrainer {
     }
     PairSplit split = PairSplit.byQuery(usable, config.validationFraction(), config.seed());
     List<Example> train = examples(split.kept(), d);
-    List<Example> validation = examples(split.heldOut(), d);
+    List<Example> validation = capPerQuery(examples(split.heldOut(), d), null);
     HeldOutEvaluator evaluator = HeldOutEvaluator.dense(store);
 
     int r = config.rank();
@@ -151,10 +151,11 @@ public final class QueryAdapterTrainer {
     double best = baseline;
     int sinceBest = 0;
     String stopReason = "max-epochs";
-    List<Example> order = new ArrayList<>(train);
+    List<Example> all = train;
     int step = 0;
     outer:
     for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
+      List<Example> order = new ArrayList<>(capPerQuery(all, random));
       if (config.mineNegatives()) order = mine(order, a, b, d);
       Collections.shuffle(order, random);
       double lossSum = 0;
@@ -441,6 +442,29 @@ public final class QueryAdapterTrainer {
               ex.relevant(),
               ids,
               negs));
+    }
+    return out;
+  }
+
+  /**
+   * At most {@code pairsPerQuery} examples of each query: a random sample per epoch when {@code
+   * random} is given, the first ones otherwise (validation). Keeps queries with many relevant
+   * documents (NFCorpus: 43 on average) from dominating an epoch with thousands of steps.
+   */
+  private List<Example> capPerQuery(List<Example> examples, Random random) {
+    Map<String, List<Example>> byQuery = new LinkedHashMap<>();
+    for (Example ex : examples)
+      byQuery.computeIfAbsent(ex.queryId(), q -> new ArrayList<>()).add(ex);
+    List<Example> out = new ArrayList<>();
+    for (List<Example> list : byQuery.values()) {
+      if (list.size() > config.pairsPerQuery()) {
+        if (random != null) {
+          list = new ArrayList<>(list);
+          Collections.shuffle(list, random);
+        }
+        list = list.subList(0, config.pairsPerQuery());
+      }
+      out.addAll(list);
     }
     return out;
   }
