@@ -1,0 +1,276 @@
+package io.ragstream.trainer.adapter;
+
+import io.ragstream.core.error.ConfigException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Hyper-parameters of {@link QueryAdapterTrainer}; every value is checked in the constructor, which
+ * throws a {@link ConfigException} naming the key ({@code adapter.<component>}) and the bad value.
+ * The defaults ({@link #defaults()}) are the {@code DEFAULT_*} constants; docs/query-adapter.md
+ * explains them.
+ *
+ * @param rank r of the low-rank update, in [1, 64]
+ * @param alpha LoRA alpha; the update is scaled by alpha / r; {@code > 0}
+ * @param temperature InfoNCE temperature τ (van den Oord et al. 2018), in (0, 1]
+ * @param learningRate Adam step size (Kingma and Ba 2015), {@code > 0}
+ * @param weightDecay decoupled weight decay on A and B (AdamW, Loshchilov and Hutter 2019), {@code
+ *     >= 0}
+ * @param batchSize pairs per step (in-batch negatives are the other pairs' documents), {@code >= 2}
+ * @param maxEpochs upper bound on passes over the training pairs, {@code >= 1}
+ * @param patience epochs without a validation improvement before stopping, {@code >= 1}
+ * @param minDelta smallest validation change that counts as an improvement, {@code >= 0}
+ * @param validationFraction share of the training queries held out for early stopping, in (0, 0.5]
+ * @param hardNegatives retrieved non-relevant documents per query used as negatives, {@code >= 0}
+ * @param pairsPerQuery most (query, relevant document) pairs of one query used per epoch (a fresh
+ *     random sample each epoch), {@code >= 1}
+ * @param mineNegatives whether hard negatives are mined again before every epoch with the current
+ *     adapter (dense top documents of the adapted query), the originally retrieved ones filling up
+ * @param stopOn the early-stopping criterion
+ * @param timeBudget wall-clock limit of training (validation included); the best state so far is
+ *     returned when it runs out; positive
+ * @param seed seed of the initialization, the split and the shuffles (same seed + same data = same
+ *     adapter)
+ */
+public record AdapterTrainingConfig(
+    int rank,
+    double alpha,
+    double temperature,
+    double learningRate,
+    double weightDecay,
+    int batchSize,
+    int maxEpochs,
+    int patience,
+    double minDelta,
+    double validationFraction,
+    int hardNegatives,
+    int pairsPerQuery,
+    boolean mineNegatives,
+    StopOn stopOn,
+    Duration timeBudget,
+    long seed) {
+
+  /** What early stopping watches on the validation queries. */
+  public enum StopOn {
+    /** Validation nDCG@10 by real dense search through the store (higher is better). */
+    NDCG,
+    /** Validation InfoNCE loss with the same negatives as training (lower is better). */
+    LOSS
+  }
+
+  public static final int DEFAULT_RANK = 8;
+  public static final double DEFAULT_ALPHA = 16;
+  public static final double DEFAULT_TEMPERATURE = 0.05;
+  public static final double DEFAULT_LEARNING_RATE = 1e-3;
+  public static final double DEFAULT_WEIGHT_DECAY = 0.0;
+  public static final int DEFAULT_BATCH_SIZE = 32;
+  public static final int DEFAULT_MAX_EPOCHS = 200;
+  public static final int DEFAULT_PATIENCE = 5;
+  public static final double DEFAULT_MIN_DELTA = 1e-4;
+  public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
+  public static final int DEFAULT_HARD_NEGATIVES = 10;
+  public static final int DEFAULT_PAIRS_PER_QUERY = 4;
+  public static final boolean DEFAULT_MINE_NEGATIVES = true;
+  public static final StopOn DEFAULT_STOP_ON = StopOn.LOSS;
+  public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(50);
+  public static final long DEFAULT_SEED = 42;
+
+  public AdapterTrainingConfig {
+    if (rank < 1 || rank > 64) throw bad("rank", rank, "must be in [1, 64]");
+    if (!(alpha > 0) || !Double.isFinite(alpha)) throw bad("alpha", alpha, "must be > 0");
+    if (!(temperature > 0 && temperature <= 1)) {
+      throw bad("temperature", temperature, "must be in (0, 1]");
+    }
+    if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+      throw bad("learning-rate", learningRate, "must be > 0");
+    }
+    if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+      throw bad("weight-decay", weightDecay, "must be >= 0");
+    }
+    if (batchSize < 2) throw bad("batch-size", batchSize, "must be >= 2");
+    if (maxEpochs < 1) throw bad("max-epochs", maxEpochs, "must be >= 1");
+    if (patience < 1) throw bad("patience", patience, "must be >= 1");
+    if (!(minDelta >= 0)) throw bad("min-delta", minDelta, "must be >= 0");
+    if (!(validationFraction > 0 && validationFraction <= 0.5)) {
+      throw bad("validation-fraction", validationFraction, "must be in (0, 0.5]");
+    }
+    if (hardNegatives < 0) throw bad("hard-negatives", hardNegatives, "must be >= 0");
+    if (pairsPerQuery < 1) throw bad("pairs-per-query", pairsPerQuery, "must be >= 1");
+    Objects.requireNonNull(stopOn, "stopOn");
+    if (timeBudget == null || timeBudget.isNegative() || timeBudget.isZero()) {
+      throw bad("time-budget", timeBudget, "must be positive");
+    }
+  }
+
+  /** The documented defaults. */
+  public static AdapterTrainingConfig defaults() {
+    return new AdapterTrainingConfig(
+        DEFAULT_RANK,
+        DEFAULT_ALPHA,
+        DEFAULT_TEMPERATURE,
+        DEFAULT_LEARNING_RATE,
+        DEFAULT_WEIGHT_DECAY,
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_MAX_EPOCHS,
+        DEFAULT_PATIENCE,
+        DEFAULT_MIN_DELTA,
+        DEFAULT_VALIDATION_FRACTION,
+        DEFAULT_HARD_NEGATIVES,
+        DEFAULT_PAIRS_PER_QUERY,
+        DEFAULT_MINE_NEGATIVES,
+        DEFAULT_STOP_ON,
+        DEFAULT_TIME_BUDGET,
+        DEFAULT_SEED);
+  }
+
+  /** A copy with another rank and alpha. */
+  public AdapterTrainingConfig withRank(int newRank, double newAlpha) {
+    return new AdapterTrainingConfig(
+        newRank,
+        newAlpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another temperature and learning rate. */
+  public AdapterTrainingConfig withOptimizer(double newTemperature, double newLearningRate) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        newTemperature,
+        newLearningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with other epochs, patience and early-stopping criterion. */
+  public AdapterTrainingConfig withSchedule(int newMaxEpochs, int newPatience, StopOn newStopOn) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        newMaxEpochs,
+        newPatience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        newStopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another number of hard negatives and batch size. */
+  public AdapterTrainingConfig withNegatives(int newHardNegatives, int newBatchSize) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        newBatchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        newHardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with negative mining on or off. */
+  public AdapterTrainingConfig withMining(boolean newMineNegatives) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        newMineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another cap of pairs per query and epoch. */
+  public AdapterTrainingConfig withPairsPerQuery(int newPairsPerQuery) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        newPairsPerQuery,
+        mineNegatives,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another time budget and seed. */
+  public AdapterTrainingConfig withBudget(Duration newTimeBudget, long newSeed) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        stopOn,
+        newTimeBudget,
+        newSeed);
+  }
+
+  private static ConfigException bad(String key, Object value, String rule) {
+    return new ConfigException("adapter." + key, rule + ", was " + value);
+  }
+}
