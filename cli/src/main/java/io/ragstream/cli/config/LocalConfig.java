@@ -47,6 +47,7 @@ import java.util.Map;
  * @param gateway authentication, chat, rate limits, feedback, events and LLM ({@link
  *     GatewaySettings#KEYS})
  * @param cdc heartbeats and the replication-slot metrics ({@link CdcSettings#KEYS})
+ * @param retraining drift detection, trigger and trainer ({@link RetrainingSettings#KEYS})
  */
 public record LocalConfig(
     Path dataDir,
@@ -64,7 +65,8 @@ public record LocalConfig(
     int queryEmbedderThreads,
     LuceneStoreOptions storeOptions,
     GatewaySettings gateway,
-    CdcSettings cdc) {
+    CdcSettings cdc,
+    RetrainingSettings retraining) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -97,8 +99,9 @@ public record LocalConfig(
                   "search.rrf-k",
                   "search.alpha",
                   "search.bm25-fields"),
-              java.util.stream.Stream.concat(
-                  GatewaySettings.KEYS.stream(), CdcSettings.KEYS.stream()))
+              java.util.stream.Stream.of(
+                      GatewaySettings.KEYS, CdcSettings.KEYS, RetrainingSettings.KEYS)
+                  .flatMap(List::stream))
           .toList();
 
   /**
@@ -158,7 +161,8 @@ public record LocalConfig(
             "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
         storeOptions(s),
         GatewaySettings.from(s),
-        CdcSettings.from(s));
+        CdcSettings.from(s),
+        RetrainingSettings.from(s, dataDir));
   }
 
   /**

@@ -3,10 +3,15 @@ package io.ragstream.cli.local;
 import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.cli.config.GatewaySettings;
 import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.cli.config.RetrainingSettings;
+import io.ragstream.core.adapter.FileAdapterRegistry;
 import io.ragstream.core.adapter.LoraAdapter;
+import io.ragstream.core.event.AdapterKind;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
+import io.ragstream.core.store.SearchFilter;
+import io.ragstream.core.store.SearchMode;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.GatewayFeatures;
@@ -28,14 +33,25 @@ import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
 import io.ragstream.ingest.normalize.NormalizerConfig;
 import io.ragstream.localkafka.EmbeddedKafkaBroker;
+import io.ragstream.processors.drift.DriftJob;
 import io.ragstream.processors.indexing.Components;
 import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
 import io.ragstream.processors.local.MicrometerReporter;
 import io.ragstream.store.lucene.LuceneVectorStore;
+import io.ragstream.trainer.adapter.AdapterTrainingConfig;
+import io.ragstream.trainer.adapter.EvaluationGate;
+import io.ragstream.trainer.adapter.HeldOutEvaluator;
+import io.ragstream.trainer.adapter.QueryAdapterJob;
+import io.ragstream.trainer.config.KindPolicy;
+import io.ragstream.trainer.config.TriggerConfig;
+import io.ragstream.trainer.policy.TrainerTrigger;
+import io.ragstream.trainer.promote.AdapterLog;
+import io.ragstream.trainer.run.TrainingJobRunner;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -45,6 +61,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -143,8 +160,33 @@ public final class LocalPlatform implements AutoCloseable {
     platformMetrics =
         new PlatformMetrics(metrics.registry(), store, normalizer, () -> ready.get() ? 1 : 0);
 
+    RetrainingSettings retraining = config.retraining();
+    boolean events = config.gateway().events();
+    if (events) {
+      // Every topic of the retraining loop, before the jobs that read them start.
+      int p = config.parallelism();
+      KafkaTopics.createMissing(
+          admin,
+          List.of(
+              new NewTopic(GatewayEvents.QUERIES_TOPIC, p, (short) 1),
+              new NewTopic(GatewayEvents.FEEDBACK_TOPIC, p, (short) 1),
+              new NewTopic(GatewayEvents.ANSWERS_TOPIC, p, (short) 1),
+              new NewTopic(Topics.DRIFT, 1, (short) 1),
+              new NewTopic(Topics.TRAINING_JOBS, 1, (short) 1),
+              new NewTopic(Topics.TRAINING_RESULTS, 1, (short) 1),
+              new NewTopic(Topics.ADAPTERS, 1, (short) 1)),
+          Duration.ofSeconds(30));
+    }
+    DriftJob drift =
+        events && retraining.driftEnabled()
+            ? DriftJob.kafka(bootstrapServers, config.embedder(), new Configuration())
+            : null;
     DocumentIndexingJob indexing =
         DocumentIndexingJob.builder()
+            .embeddedChunks(
+                chunks -> {
+                  if (drift != null) drift.addTo(chunks);
+                })
             .source(
                 DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
             .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
@@ -184,6 +226,10 @@ public final class LocalPlatform implements AutoCloseable {
         .toCompletionStage()
         .toCompletableFuture()
         .get(60, TimeUnit.SECONDS);
+
+    if (events && retraining.trainerEnabled()) {
+      startTrainer(retraining, queryEmbedder.id(), metrics);
+    }
 
     createMissingDefaultTables();
     KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
@@ -282,6 +328,53 @@ public final class LocalPlatform implements AutoCloseable {
       features = features.withQueryAdapters(adapters);
     }
     return features;
+  }
+
+  /**
+   * Starts the trainer trigger (Kafka Streams, state under {@code <data-dir>/trainer-trigger}) and
+   * the trainer, which trains query adapters on this platform's store and registry.
+   */
+  private void startTrainer(
+      RetrainingSettings retraining, String embedderId, GatewayMetrics metrics) throws Exception {
+    KindPolicy queryPolicy =
+        KindPolicy.defaults(AdapterKind.QUERY_ADAPTER)
+            .withEmbedder(embedderId)
+            .withPairs(retraining.minNewPairs(), retraining.pairsAlone())
+            .withTimes(retraining.cooldown(), KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT);
+    TriggerConfig triggerConfig =
+        TriggerConfig.builder(config.dataDir()).policy(queryPolicy).build();
+    TrainerTrigger trigger =
+        new TrainerTrigger(bootstrapServers, triggerConfig, metrics.registry());
+    closeables.push(trigger);
+    trigger.start().get(120, TimeUnit.SECONDS);
+
+    FileAdapterRegistry registry = FileAdapterRegistry.open(retraining.registryDir());
+    QueryAdapterJob queryJob =
+        new QueryAdapterJob(
+            AdapterTrainingConfig.defaults(),
+            store,
+            registry,
+            new EvaluationGate(
+                new HeldOutEvaluator(store, SearchMode.DENSE, SearchFilter.NONE),
+                retraining.gateMargin()),
+            QueryAdapterJob.DEFAULT_GATE_FRACTION,
+            Clock.systemUTC());
+    AdapterLog adapterLog =
+        new AdapterLog(bootstrapServers, Topics.ADAPTERS, Duration.ofSeconds(60));
+    closeables.push(adapterLog);
+    TrainingJobRunner trainer =
+        new TrainingJobRunner(
+            bootstrapServers,
+            queryJob,
+            null,
+            registry,
+            adapterLog,
+            Duration.ofMinutes(2),
+            KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
+            Clock.systemUTC());
+    closeables.push(trainer);
+    trainer.start();
+    LOG.info("Trainer trigger and trainer running; adapters registered in {}", registry.root());
   }
 
   /**

@@ -1,0 +1,222 @@
+package io.ragstream.cli.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.cli.beir.BeirDataset;
+import io.ragstream.cli.beir.BeirDocument;
+import io.ragstream.cli.beir.BeirQuery;
+import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.cli.config.Settings;
+import io.ragstream.core.adapter.FileAdapterRegistry;
+import io.ragstream.core.event.AdapterEvent;
+import io.ragstream.core.event.TrainingJobRequest;
+import io.ragstream.core.event.TrainingJobResult;
+import io.ragstream.core.json.Json;
+import io.ragstream.core.model.Topics;
+import io.ragstream.core.testing.BeirData;
+import io.ragstream.ingest.cdc.PostgresTeardown;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The retraining loop of issue 7 end to end on the real platform (PostgreSQL, Debezium, in-JVM
+ * Kafka, Flink, ONNX, Lucene, gateway, Kafka Streams trigger, in-process trainer): a SciFact slice
+ * is indexed; SciFact train qrels are replayed as searches and {@code POST /v1/feedback}; the
+ * trigger fires on the labelled pairs alone; the trainer trains a query adapter, gates it against
+ * the base model and promotes it; the gateway swaps it in and names it on every search, while query
+ * events keep the base embedding.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RetrainingLoopIT {
+  private static final Duration WAIT = Duration.ofMinutes(4);
+  private static final int QUERIES = 120;
+  private static final int DOCUMENTS = 260;
+
+  @TempDir static Path dataDir;
+
+  private final PlatformFixture fixture = new PlatformFixture("retrain");
+  private final String table = "ragstream_it_retrain_" + fixture.suffix;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private LocalConfig config;
+  private LocalPlatform platform;
+  private Connection db;
+  private BeirDataset scifact;
+  private final Map<String, Set<String>> judged = new LinkedHashMap<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    scifact = BeirDataset.open(BeirData.dataset("scifact"));
+    Map<String, Map<String, Integer>> train = scifact.qrels("train");
+    List<String> ids = new ArrayList<>(train.keySet());
+    Collections.shuffle(ids, new Random(7));
+    Set<String> docs = new LinkedHashSet<>();
+    for (String q : ids) {
+      if (judged.size() == QUERIES) break;
+      judged.put(q, train.get(q).keySet());
+      docs.addAll(train.get(q).keySet());
+    }
+    db = PlatformFixture.connect();
+    try (Statement s = db.createStatement()) {
+      s.execute(
+          "create table public."
+              + table
+              + " (id text primary key, title text, body text, tenant text, acl text[], updated_at timestamptz)");
+    }
+    int distractors = Math.max(0, DOCUMENTS - docs.size());
+    try (Stream<BeirDocument> corpus = scifact.corpus();
+        PreparedStatement insert =
+            db.prepareStatement(
+                "insert into public."
+                    + table
+                    + " (id, title, body, tenant, acl, updated_at) values (?, ?, ?, 'public',"
+                    + " '{public}', now())")) {
+      int[] added = {0};
+      corpus.forEach(
+          d -> {
+            boolean distractor = !docs.contains(d.id()) && added[0] < distractors;
+            if (!docs.contains(d.id()) && !distractor) return;
+            if (distractor) added[0]++;
+            try {
+              insert.setString(1, d.id());
+              insert.setString(2, d.title());
+              insert.setString(3, d.text());
+              insert.executeUpdate();
+            } catch (java.sql.SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+    }
+    Map<String, String> flags = fixture.settings(dataDir);
+    flags.put("source.table", "public." + table);
+    // Qrels name documents the search may not have shown: accept feedback on any document.
+    flags.put("gateway.feedback.require-known-query", "false");
+    flags.put("gateway.rate-limit.per-second", "100000");
+    flags.put("gateway.rate-limit.burst", "100000");
+    int pairs = judged.values().stream().mapToInt(Set::size).sum();
+    flags.put("trigger.query-adapter.pairs-alone", Integer.toString(pairs));
+    config = LocalConfig.from(Settings.load(null, Map.of(), flags, LocalConfig.KEYS));
+    platform = LocalPlatform.start(config);
+    await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(platform::ready);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (platform != null) platform.close();
+    if (config != null)
+      new PostgresTeardown(
+              (io.ragstream.ingest.config.PostgresSourceConfig) config.source(),
+              config.cdc().heartbeat())
+          .run();
+    fixture.dropAll("public." + table);
+    if (db != null) db.close();
+  }
+
+  private String documentId(String beirId) {
+    return "pg:public." + table + ":" + beirId;
+  }
+
+  @Test
+  void feedbackTrainsGatesPromotesAndTheGatewaySwapsTheAdapterIn() throws Exception {
+    Map<String, BeirQuery> queries = scifact.queries();
+    for (Map.Entry<String, Set<String>> e : judged.entrySet()) {
+      JsonNode found =
+          post(
+              "/v1/search",
+              Json.write(Map.of("query", queries.get(e.getKey()).text(), "mode", "dense")));
+      assertThat(found.get("adapter").asText()).isEqualTo(AdapterEvent.BASE);
+      for (String doc : e.getValue()) {
+        post(
+            "/v1/feedback",
+            Json.write(
+                Map.of(
+                    "queryId",
+                    found.get("queryId").asText(),
+                    "documentId",
+                    documentId(doc),
+                    "relevant",
+                    true)));
+      }
+    }
+
+    // The trigger fires once on the labelled pairs alone.
+    List<ConsumerRecord<byte[], byte[]>> jobs =
+        PlatformFixture.read(
+            platform.bootstrapServers(), Topics.TRAINING_JOBS, WAIT, l -> l.size() >= 1);
+    TrainingJobRequest job = Json.mapper().readValue(jobs.get(0).value(), TrainingJobRequest.class);
+    assertThat(job.labelledPairs()).isEqualTo(judged.values().stream().mapToInt(Set::size).sum());
+    assertThat(job.embedder()).startsWith("bge-small-en-v1.5");
+
+    // The trainer ends it with a registered adapter.
+    List<ConsumerRecord<byte[], byte[]>> results =
+        PlatformFixture.read(
+            platform.bootstrapServers(), Topics.TRAINING_RESULTS, WAIT, l -> l.size() >= 1);
+    TrainingJobResult result =
+        Json.mapper().readValue(results.get(0).value(), TrainingJobResult.class);
+    assertThat(result.jobId()).isEqualTo(job.jobId());
+    assertThat(result.outcome())
+        .as("%s", result.message())
+        .isEqualTo(TrainingJobResult.Outcome.SUCCEEDED);
+    FileAdapterRegistry registry = FileAdapterRegistry.open(config.retraining().registryDir());
+    assertThat(registry.get(result.adapterId())).isPresent();
+
+    // CANDIDATE, then the gate's verdict: promoted, with its held-out figures.
+    List<ConsumerRecord<byte[], byte[]>> adapterRecords =
+        PlatformFixture.read(
+            platform.bootstrapServers(), Topics.ADAPTERS, WAIT, l -> l.size() >= 2);
+    List<AdapterEvent> events = new ArrayList<>();
+    for (var r : adapterRecords) events.add(Json.mapper().readValue(r.value(), AdapterEvent.class));
+    assertThat(events)
+        .extracting(AdapterEvent::status)
+        .containsExactly(AdapterEvent.Status.CANDIDATE, AdapterEvent.Status.PROMOTED);
+    AdapterEvent promoted = events.get(1);
+    assertThat(promoted.adapterId()).isEqualTo(result.adapterId());
+    assertThat(promoted.metrics().get("ndcg@10"))
+        .isGreaterThan(promoted.metrics().get("baseline.ndcg@10"));
+
+    // The gateway serves it: searches name it, query events keep the base embedding.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                post("/v1/search", "{\"query\":\"vitamin D and bone density\",\"mode\":\"dense\"}")
+                    .get("adapter")
+                    .asText()
+                    .equals(promoted.adapterId()));
+  }
+
+  private JsonNode post(String path, String body) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("%s %s", path, r.body()).isBetween(200, 299);
+    return Json.mapper().readTree(r.body());
+  }
+}
