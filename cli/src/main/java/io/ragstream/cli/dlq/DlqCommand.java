@@ -2,19 +2,13 @@ package io.ragstream.cli.dlq;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ragstream.cli.config.LocalConfig;
-import io.ragstream.cli.config.Settings;
 import io.ragstream.cli.local.LocalRuntime;
-import io.ragstream.core.error.ConfigException;
+import io.ragstream.cli.options.KafkaOptions;
 import io.ragstream.core.json.Json;
 import io.ragstream.core.model.DeadLetterReason;
 import io.ragstream.core.model.Topics;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,48 +28,6 @@ import picocli.CommandLine.Spec;
     description = "Inspect and replay the dead-letter topic ragstream.dlq.",
     subcommands = {DlqCommand.List.class, DlqCommand.Replay.class})
 public final class DlqCommand {
-
-  /** Where to find Kafka: the same configuration {@code ragstream local} reads. */
-  public static final class KafkaOptions {
-    @Option(names = "--config", description = "YAML configuration file (as for ragstream local).")
-    Path configFile;
-
-    @Option(names = "--data-dir", description = "Data directory (key data-dir, default ./data).")
-    Path dataDir;
-
-    @Option(
-        names = "--bootstrap-servers",
-        description = "Kafka to read (key kafka.bootstrap-servers); default: the configured one.")
-    String bootstrapServers;
-
-    /**
-     * {@code kafka.bootstrap-servers}, else what the running platform on the data dir recorded.
-     *
-     * @throws ConfigException when neither is available
-     */
-    String bootstrapServers() {
-      Map<String, String> flags = new HashMap<>(LocalConfig.flags(dataDir, null));
-      if (bootstrapServers != null) {
-        flags.put("kafka.bootstrap-servers", bootstrapServers);
-      }
-      LocalConfig config =
-          LocalConfig.from(Settings.load(configFile, System.getenv(), flags, LocalConfig.KEYS));
-      if (config.kafkaBootstrapServers() != null) {
-        return config.kafkaBootstrapServers();
-      }
-      Optional<LocalRuntime> runtime = LocalRuntime.read(config.dataDir());
-      if (runtime.isEmpty() || !runtime.get().alive()) {
-        throw new ConfigException(
-            "kafka.bootstrap-servers",
-            "not set, and ragstream local is not running on "
-                + config.dataDir()
-                + " (no live "
-                + LocalRuntime.FILE_NAME
-                + "); start ragstream local with this data dir, or pass --bootstrap-servers");
-      }
-      return runtime.get().kafkaBootstrapServers();
-    }
-  }
 
   /** {@code ragstream dlq list}. */
   @Command(
