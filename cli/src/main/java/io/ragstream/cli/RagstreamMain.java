@@ -1,5 +1,6 @@
 package io.ragstream.cli;
 
+import io.ragstream.cli.adapters.AdaptersCommand;
 import io.ragstream.cli.beir.EvalBeirCommand;
 import io.ragstream.cli.beir.LoadBeirCommand;
 import io.ragstream.cli.bench.BenchCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       KeysCommand.class,
       DlqCommand.class,
+      AdaptersCommand.class,
       ReconcileCommand.class,
       TeardownCommand.class,
       StatusCommand.class,
