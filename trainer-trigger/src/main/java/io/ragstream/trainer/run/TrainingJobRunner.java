@@ -44,17 +44,17 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link AdapterKind#QUERY_ADAPTER}: the labelled pairs up to the request's {@code dataset}
- *       position ({@link KafkaTrainingPairSource}), trained, gated against the adapter serving
- *       now (the latest promotion on {@code ragstream.adapters}) and registered by {@link
+ *       position ({@link KafkaTrainingPairSource}), trained, gated against the adapter serving now
+ *       (the latest promotion on {@code ragstream.adapters}) and registered by {@link
  *       QueryAdapterJob}.
  *   <li>{@link AdapterKind#LLM_LORA}: {@link LlmLoraJobRunner} (dataset export, external launcher,
  *       vLLM load); FAILED at once when none is configured.
  * </ul>
  *
- * <p>Delivery: consumer group {@value #GROUP}, offsets committed after a job's result is
- * published, so a job interrupted by a crash runs again (at least once; a re-run registers a new
- * adapter id, never overwrites one). Any exception of a job ends it FAILED with the reason; the
- * runner goes on. A malformed request is logged and counted.
+ * <p>Delivery: consumer group {@value #GROUP}, offsets committed after a job's result is published,
+ * so a job interrupted by a crash runs again (at least once; a re-run registers a new adapter id,
+ * never overwrites one). Any exception of a job ends it FAILED with the reason; the runner goes on.
+ * A malformed request is logged and counted.
  */
 public final class TrainingJobRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJobRunner.class);
