@@ -187,6 +187,9 @@ class KubernetesJobLauncherIT {
     JobHandle handle = launcher.launch(spec);
     String name = "ragstream-lora-" + spec.jobId();
     assertThat(client.batch().v1().jobs().inNamespace(NS).withName(name).get()).isNotNull();
+    // Cancel once the informer watches: a delete racing its list/watch start-up could hang the
+    // mock server's GET (seen once in CI, 10 s timeout).
+    awaitWatch(name);
 
     handle.cancel();
     JobOutcome outcome = handle.outcome().get(WAIT.toSeconds(), TimeUnit.SECONDS);
