@@ -1,7 +1,6 @@
 package io.ragstream.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ragstream.cli.beir.BeirDataset;
 import io.ragstream.cli.beir.BeirDocument;
@@ -17,6 +16,7 @@ import io.ragstream.core.store.Point;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
+import io.ragstream.core.testing.BeirData;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.OnnxEmbedder;
 import io.ragstream.embedding.TokenChunker;
@@ -29,7 +29,6 @@ import io.ragstream.trainer.adapter.PairSplit;
 import io.ragstream.trainer.adapter.QueryAdapterTrainer;
 import io.ragstream.trainer.adapter.TrainingOutcome;
 import io.ragstream.trainer.adapter.TrainingPair;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,9 +58,7 @@ class QueryAdapterSciFactIT {
 
   @Test
   void trainedAdapterRaisesHeldOutNdcgAndAShuffledLabelAdapterIsRejected() {
-    Path scifact =
-        Path.of(System.getProperty("ragstream.beir.dir", "../../shared/data/beir"), "scifact");
-    assumeTrue(Files.isDirectory(scifact), "no shared SciFact copy at " + scifact.toAbsolutePath());
+    Path scifact = BeirData.dataset("scifact"); // skipped where absent; reads RAGSTREAM_BEIR_DIR
     BeirDataset beir = BeirDataset.open(scifact);
     Map<String, BeirQuery> queries = beir.queries();
     Map<String, Map<String, Integer>> qrels = new LinkedHashMap<>();
