@@ -4,7 +4,6 @@ import io.ragstream.ingest.cdc.ReplicationSlotMetrics;
 import io.ragstream.ingest.config.HeartbeatConfig;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * How the CDC source is operated: heartbeats ({@code source.heartbeat.*}) and the replication-slot
@@ -29,13 +28,7 @@ public record CdcSettings(HeartbeatConfig heartbeat, Duration slotMetricsInterva
    * @throws io.ragstream.core.error.ConfigException naming the key whose value is wrong
    */
   public static CdcSettings from(Settings s) {
-    String enabledText = s.string("source.heartbeat.enabled", "true");
-    boolean enabled =
-        switch (enabledText.strip().toLowerCase(Locale.ROOT)) {
-          case "true", "yes", "on" -> true;
-          case "false", "no", "off" -> false;
-          default -> throw s.fail("source.heartbeat.enabled", enabledText, "must be true or false");
-        };
+    boolean enabled = s.bool("source.heartbeat.enabled", true);
     Duration interval = s.duration("source.heartbeat.interval", HeartbeatConfig.DEFAULT_INTERVAL);
     if (interval.toMillis() < HeartbeatConfig.MIN_INTERVAL_MS) {
       throw s.fail(

@@ -97,8 +97,8 @@ public record GatewaySettings(
         auth(s),
         chat(s),
         llm(s),
-        bool(s, "gateway.events.enabled", true),
-        bool(s, "gateway.feedback.require-known-query", true));
+        s.bool("gateway.events.enabled", true),
+        s.bool("gateway.feedback.require-known-query", true));
   }
 
   private static AuthSettings auth(Settings s) {
@@ -251,15 +251,5 @@ public record GatewaySettings(
     Duration d = s.duration(key, defaultValue);
     if (d.isZero() || d.isNegative()) throw s.fail(key, d.toString(), "must be positive");
     return d;
-  }
-
-  private static boolean bool(Settings s, String key, boolean defaultValue) {
-    String v = s.string(key, null);
-    if (v == null) return defaultValue;
-    return switch (v.strip().toLowerCase(Locale.ROOT)) {
-      case "true", "yes", "on" -> true;
-      case "false", "no", "off" -> false;
-      default -> throw s.fail(key, v, "must be true or false");
-    };
   }
 }

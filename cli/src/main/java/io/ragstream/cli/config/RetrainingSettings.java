@@ -5,7 +5,6 @@ import io.ragstream.trainer.config.KindPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Drift detection, the trainer trigger and the trainer of {@code ragstream local} (docs/drift.md,
@@ -68,8 +67,8 @@ public record RetrainingSettings(
       throw s.fail("trainer.gate-margin", margin, "must be in [0, 1)");
     }
     return new RetrainingSettings(
-        bool(s, "drift.enabled", true),
-        bool(s, "trainer.enabled", true),
+        s.bool("drift.enabled", true),
+        s.bool("trainer.enabled", true),
         Path.of(s.string("trainer.registry-dir", dataDir.resolve("adapters").toString()))
             .toAbsolutePath()
             .normalize(),
@@ -82,14 +81,5 @@ public record RetrainingSettings(
             100_000_000),
         cooldown,
         gateMargin);
-  }
-
-  private static boolean bool(Settings s, String key, boolean defaultValue) {
-    String text = s.string(key, Boolean.toString(defaultValue));
-    return switch (text.strip().toLowerCase(Locale.ROOT)) {
-      case "true", "yes", "on" -> true;
-      case "false", "no", "off" -> false;
-      default -> throw s.fail(key, text, "must be true or false");
-    };
   }
 }

@@ -108,6 +108,22 @@ public final class Settings {
     return values.getOrDefault(key, defaultValue);
   }
 
+  /**
+   * A boolean: {@code true}/{@code yes}/{@code on} or {@code false}/{@code no}/{@code off}, any
+   * case; {@code defaultValue} when the key is unset.
+   *
+   * @throws ConfigException naming the key when the value is none of these
+   */
+  public boolean bool(String key, boolean defaultValue) {
+    String v = string(key, null);
+    if (v == null) return defaultValue;
+    return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw fail(key, v, "must be true or false");
+    };
+  }
+
   public int integer(String key, int defaultValue, int min, int max) {
     String v = values.get(key);
     if (v == null) return defaultValue;
