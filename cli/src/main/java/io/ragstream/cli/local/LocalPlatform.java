@@ -364,14 +364,15 @@ public final class LocalPlatform implements AutoCloseable {
     closeables.push(adapterLog);
     TrainingJobRunner trainer =
         new TrainingJobRunner(
-            bootstrapServers,
-            queryJob,
-            null,
-            registry,
-            adapterLog,
-            Duration.ofMinutes(2),
-            KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
-            Clock.systemUTC());
+                bootstrapServers,
+                queryJob,
+                null,
+                registry,
+                adapterLog,
+                Duration.ofMinutes(2),
+                KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
+                Clock.systemUTC())
+            .bindTo(metrics.registry());
     closeables.push(trainer);
     trainer.start();
     LOG.info("Trainer trigger and trainer running; adapters registered in {}", registry.root());

@@ -21,15 +21,20 @@ class DashboardTest {
     assertThat(dashboard.path("title").asText()).isEqualTo("ragstream");
     List<String> exprs = ExportedMetrics.expressions(dashboard);
     assertThat(exprs).hasSizeGreaterThan(20);
+    Set<String> exported = new TreeSet<>(ExportedMetrics.NAMES);
+    exported.addAll(ExportedMetrics.RETRAINING_NAMES);
+    exported.addAll(ExportedMetrics.UNSCRAPED_NAMES);
     Set<String> used = new TreeSet<>();
     for (String expr : exprs) {
       Set<String> names = ExportedMetrics.metricNames(expr);
       assertThat(names).as("metrics of %s", expr).isNotEmpty();
-      assertThat(ExportedMetrics.NAMES).as("exported, for %s", expr).containsAll(names);
+      assertThat(exported).as("exported, for %s", expr).containsAll(names);
       used.addAll(names);
     }
     assertThat(used)
-        .as("the dashboard covers freshness, lag, DLQ, embedding, store, queries and TTFT")
+        .as(
+            "the dashboard covers freshness, lag, DLQ, embedding, store, queries, TTFT, drift,"
+                + " training jobs and adapter versions")
         .contains(
             "ragstream_freshness_seconds_bucket",
             "ragstream_kafka_consumer_lag_records",
@@ -38,7 +43,13 @@ class DashboardTest {
             "ragstream_store_apply_seconds_sum",
             "ragstream_gateway_query_seconds_bucket",
             "ragstream_gateway_first_token_seconds_bucket",
-            "ragstream_index_last_committed_age_seconds");
+            "ragstream_index_last_committed_age_seconds",
+            "ragstream_drift_value",
+            "ragstream_drift_p_value",
+            "ragstream_training_jobs_requested_total",
+            "ragstream_training_jobs_total",
+            "ragstream_query_adapter_info",
+            "ragstream_query_adapter_swaps_total");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.ragstream.cli.beir.BeirDocument;
 import io.ragstream.cli.beir.BeirQuery;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.Settings;
+import io.ragstream.cli.status.PrometheusText;
 import io.ragstream.core.adapter.FileAdapterRegistry;
 import io.ragstream.core.event.AdapterEvent;
 import io.ragstream.core.event.TrainingJobRequest;
@@ -142,6 +143,7 @@ class RetrainingLoopIT {
   @Test
   void feedbackTrainsGatesPromotesAndTheGatewaySwapsTheAdapterIn() throws Exception {
     Map<String, BeirQuery> queries = scifact.queries();
+    PrometheusText before = scrape();
     for (Map.Entry<String, Set<String>> e : judged.entrySet()) {
       JsonNode found =
           post(
@@ -250,6 +252,56 @@ class RetrainingLoopIT {
                     .get("adapter")
                     .asText()
                     .equals(promoted.adapterId()));
+
+    // Acceptance 3 of issue 9 for the loop: its series are on GET /metrics and moved.
+    PrometheusText after = scrape();
+    assertThat(after.names()).containsAll(ExportedMetrics.RETRAINING_NAMES);
+    String kind = "QUERY_ADAPTER";
+    assertThat(
+            sum(after, "ragstream_training_jobs_requested_total", s -> kind.equals(s.label("kind")))
+                - sum(
+                    before,
+                    "ragstream_training_jobs_requested_total",
+                    s -> kind.equals(s.label("kind"))))
+        .isEqualTo(1.0);
+    assertThat(
+            sum(
+                after,
+                "ragstream_training_jobs_total",
+                s -> "SUCCEEDED".equals(s.label("outcome"))))
+        .isEqualTo(1.0);
+    assertThat(sum(after, "ragstream_training_job_duration_seconds_sum", s -> true))
+        .isGreaterThan(0.0);
+    assertThat(after.series("ragstream_query_adapter_info", s -> s.value() == 1.0))
+        .extracting(s -> s.label("adapter"))
+        .containsExactly(promoted.adapterId());
+    assertThat(before.series("ragstream_query_adapter_info", s -> s.value() == 1.0))
+        .extracting(s -> s.label("adapter"))
+        .containsExactly(AdapterEvent.BASE);
+    // promote (by the gate or by hand), rollback, promote again
+    assertThat(
+            after.sum("ragstream_query_adapter_swaps_total")
+                - before.sum("ragstream_query_adapter_swaps_total"))
+        .isGreaterThanOrEqualTo(3.0);
+    // the feedback replayed above closed negative-feedback-rate windows of the quality drift
+    assertThat(after.series("ragstream_drift_value", s -> "QUALITY".equals(s.label("kind"))))
+        .isNotEmpty();
+  }
+
+  private static double sum(
+      PrometheusText text,
+      String name,
+      java.util.function.Predicate<PrometheusText.Sample> filter) {
+    return text.series(name, filter).stream().mapToDouble(PrometheusText.Sample::value).sum();
+  }
+
+  private PrometheusText scrape() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/metrics")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return PrometheusText.parse(r.body());
   }
 
   private static String cli(String... args) {

@@ -1,5 +1,8 @@
 package io.ragstream.trainer.run;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.ragstream.core.adapter.AdapterRegistry;
 import io.ragstream.core.adapter.LoraAdapter;
 import io.ragstream.core.event.AdapterEvent;
@@ -62,6 +65,24 @@ public final class TrainingJobRunner implements AutoCloseable {
   /** Consumer group of the trainer. */
   public static final String GROUP = "ragstream-trainer";
 
+  /**
+   * Counter of ended training jobs, tags {@code kind} and {@code outcome} (a {@link
+   * TrainingJobResult.Outcome}); scraped as {@code ragstream_training_jobs_total}.
+   */
+  public static final String JOBS = "ragstream.training.jobs";
+
+  /**
+   * Timer of a job's run time (its result's {@code endedAt - startedAt}), tags {@code kind} and
+   * {@code outcome}; scraped as {@code ragstream_training_job_duration_seconds_*}.
+   */
+  public static final String DURATION = "ragstream.training.job.duration";
+
+  /**
+   * Counter of malformed requests skipped; scraped as {@code
+   * ragstream_training_jobs_malformed_total}.
+   */
+  public static final String MALFORMED = "ragstream.training.jobs.malformed";
+
   private final String bootstrapServers;
   private final QueryAdapterJob queryAdapterJob;
   private final LlmLoraJobRunner llmLoraRunner;
@@ -74,6 +95,7 @@ public final class TrainingJobRunner implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong finished = new AtomicLong();
+  private volatile MeterRegistry meters;
   private KafkaConsumer<String, byte[]> consumer;
   private Thread thread;
 
@@ -109,6 +131,46 @@ public final class TrainingJobRunner implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * Records ended jobs ({@link #JOBS}, {@link #DURATION}) and malformed requests ({@link
+   * #MALFORMED}) in {@code registry}; call before {@link #start()}.
+   *
+   * @return this runner
+   */
+  public TrainingJobRunner bindTo(MeterRegistry registry) {
+    this.meters = Objects.requireNonNull(registry, "registry");
+    for (AdapterKind kind : AdapterKind.values()) {
+      for (TrainingJobResult.Outcome outcome : TrainingJobResult.Outcome.values()) {
+        jobCounter(registry, kind, outcome); // every series from 0, so increase() sees the first
+      }
+    }
+    Counter.builder(MALFORMED)
+        .description("Malformed training job requests the trainer skipped")
+        .register(registry);
+    return this;
+  }
+
+  private static Counter jobCounter(
+      MeterRegistry registry, AdapterKind kind, TrainingJobResult.Outcome outcome) {
+    return Counter.builder(JOBS)
+        .description("Training jobs the trainer ended, by kind and outcome")
+        .tag("kind", kind.name())
+        .tag("outcome", outcome.name())
+        .register(registry);
+  }
+
+  private void record(TrainingJobResult result) {
+    MeterRegistry registry = meters;
+    if (registry == null) return;
+    jobCounter(registry, result.kind(), result.outcome()).increment();
+    Timer.builder(DURATION)
+        .description("Run time of ended training jobs")
+        .tag("kind", result.kind().name())
+        .tag("outcome", result.outcome().name())
+        .register(registry)
+        .record(Duration.ofMillis(Math.max(0, result.endedAt() - result.startedAt())));
   }
 
   /** Subscribes and runs jobs on a thread of its own ({@code ragstream-trainer}). */
@@ -150,6 +212,8 @@ public final class TrainingJobRunner implements AutoCloseable {
             request = Json.mapper().readValue(record.value(), TrainingJobRequest.class);
           } catch (Exception e) {
             malformed.incrementAndGet();
+            MeterRegistry registry = meters;
+            if (registry != null) registry.counter(MALFORMED).increment();
             LOG.warn(
                 "skipping malformed training job at {}-{}@{}: {}",
                 record.topic(),
@@ -162,6 +226,7 @@ public final class TrainingJobRunner implements AutoCloseable {
           TrainingJobResult result = run(request);
           send(Topics.TRAINING_RESULTS, result.kind().name(), Json.write(result));
           finished.incrementAndGet();
+          record(result);
           consumer.commitSync();
         }
       }
