@@ -131,6 +131,48 @@ public final class GatewaySearchClient {
     return parse(response.body(), clientMs);
   }
 
+  /**
+   * Posts one relevance judgement to the gateway's {@code POST /v1/feedback} (docs/chat.md).
+   *
+   * @param queryId the {@link SearchResult#queryId()} of the search judged
+   * @param documentId the source-qualified document id judged
+   * @param relevant whether the document is relevant to the query
+   * @throws GatewayException on a non-2xx status (with the status and body) or an unreachable
+   *     gateway
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public void feedback(String queryId, String documentId, boolean relevant)
+      throws InterruptedException {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("queryId", queryId);
+    body.put("documentId", documentId);
+    body.put("relevant", relevant);
+    URI uri = searchUri.resolve("feedback");
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    headers.forEach(request::header);
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new GatewayException(0, "cannot reach the gateway at " + uri + ": " + describe(e), e);
+    }
+    if (response.statusCode() / 100 != 2) {
+      throw new GatewayException(
+          response.statusCode(),
+          "gateway answered HTTP "
+              + response.statusCode()
+              + " to POST "
+              + uri
+              + ": "
+              + abbreviate(response.body()),
+          null);
+    }
+  }
+
   private SearchResult parse(String body, double clientMs) {
     JsonNode root;
     try {
@@ -155,7 +197,13 @@ public final class GatewaySearchClient {
     JsonNode total = root.path("timings").path("totalMs");
     Double serverMs = total.isNumber() ? total.doubleValue() : null;
     return new SearchResult(
-        documentIds, serverMs, clientMs, text(root, "embedder"), text(root, "fusion"));
+        documentIds,
+        serverMs,
+        clientMs,
+        text(root, "embedder"),
+        text(root, "fusion"),
+        text(root, "queryId"),
+        text(root, "adapter"));
   }
 
   private static String text(JsonNode root, String field) {
@@ -190,9 +238,19 @@ public final class GatewaySearchClient {
    * @param clientMs client-side latency in milliseconds
    * @param embedder the gateway's query embedder id, null when not reported (bm25)
    * @param fusion the fusion the gateway applied, null unless hybrid
+   * @param queryId the gateway's id of this search (for {@code POST /v1/feedback}), null when not
+   *     reported
+   * @param adapter the query adapter the gateway applied ({@code base} = none), null when not
+   *     reported
    */
   public record SearchResult(
-      List<String> documentIds, Double serverMs, double clientMs, String embedder, String fusion) {
+      List<String> documentIds,
+      Double serverMs,
+      double clientMs,
+      String embedder,
+      String fusion,
+      String queryId,
+      String adapter) {
     public SearchResult {
       documentIds = List.copyOf(documentIds);
     }

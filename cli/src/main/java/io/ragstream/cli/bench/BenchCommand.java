@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       CrashBench.class,
       DriftBench.class,
       ReportBench.class,
+      RetrainBench.class,
       EmbedBench.class,
       FreshnessBench.class,
       IngestBench.class,
