@@ -13,6 +13,8 @@ import java.io.PrintStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -62,6 +64,28 @@ class LogFormatTest {
     assertThat(event.get("mdc").get(LogKeys.QUERY_ID).asText())
         .isEqualTo("6f1c4b9e-2d0a-4f53-9a51-0c7e8d2b6a10");
     assertThat(event.get("timestamp").asLong()).isPositive();
+  }
+
+  /**
+   * A warning or error while configuring makes logback print its whole status on stdout, into the
+   * output of commands such as {@code eval beir --json} (an unreferenced appender did that once).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"text", "json"})
+  void configuringRaisesNoWarning(String format) throws Exception {
+    LoggerContext context = new LoggerContext();
+    context.putProperty("RAGSTREAM_LOG_FORMAT", format);
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(LogFormatTest.class.getClassLoader().getResource("logback.xml"));
+    assertThat(
+            context.getStatusManager().getCopyOfStatusList().stream()
+                .filter(st -> st.getLevel() >= ch.qos.logback.core.status.Status.WARN)
+                .map(Object::toString))
+        .isEmpty();
+    assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("console"))
+        .isNotNull();
+    context.stop();
   }
 
   @Test
