@@ -180,7 +180,7 @@ public final class QdrantVectorStore implements VectorStore {
   private static QdrantVectorStore open(
       QdrantStoreConfig config, QdrantClient client, boolean ownsClient) {
     Retrier retrier =
-        Retrier.withThreadSleep(
+        Retrier.of(
             config.retryMaxAttempts(), config.retryInitialBackoff(), config.retryMaxBackoff());
     new QdrantCollections(client, config.timeout(), retrier).ensure(config);
     QdrantVectorStore store =

@@ -74,9 +74,7 @@ class QdrantVectorStoreIT extends VectorStoreContractTest {
     admin = new QdrantClient(grpc.build());
     collections =
         new QdrantCollections(
-            admin,
-            server.timeout(),
-            Retrier.withThreadSleep(3, Duration.ofMillis(50), Duration.ofMillis(500)));
+            admin, server.timeout(), Retrier.of(3, Duration.ofMillis(50), Duration.ofMillis(500)));
   }
 
   @AfterAll

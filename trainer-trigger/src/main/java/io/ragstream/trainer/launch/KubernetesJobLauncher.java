@@ -244,6 +244,9 @@ public final class KubernetesJobLauncher implements JobLauncher {
     // The client is the caller's.
   }
 
+  /** Longest wait, after a delete, for the informer to see it before it is stopped anyway. */
+  static final Duration WATCH_STOP_WAIT = Duration.ofSeconds(5);
+
   private final class KubeJob implements JobHandle {
     private final JobSpec spec;
     private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
@@ -286,8 +289,8 @@ public final class KubernetesJobLauncher implements JobLauncher {
       if (outcome.isDone() || !stopped.compareAndSet(false, true)) {
         return;
       }
-      watch.cancel(false);
       String deleted = delete();
+      stopWatching(watch);
       outcome.complete(
           new JobOutcome.TimedOut(
               spec.deadline(),
@@ -297,6 +300,27 @@ public final class KubernetesJobLauncher implements JobLauncher {
                   + watchGrace.toSeconds()
                   + " s after its deadline; "
                   + deleted));
+    }
+
+    /**
+     * Stops the informer once it has seen the deletion (it then stops by itself), or after {@link
+     * #WATCH_STOP_WAIT}. Deleting first and stopping the watch after is the order that leaves no
+     * watch event in flight towards a closing watch: fabric8's mock API server blocks its event
+     * loop when a watch closes while it is sending that watch an event (seen as 10 s timeouts of
+     * the next request in KubernetesJobLauncherIT).
+     */
+    private void stopWatching(CompletableFuture<List<Job>> w) {
+      if (w == null) {
+        return;
+      }
+      try {
+        w.get(WATCH_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        // not seen in time, or the watch failed: stop it regardless
+      }
+      w.cancel(false);
     }
 
     /** Deletes the Job with background propagation; says what happened. */
@@ -328,11 +352,8 @@ public final class KubernetesJobLauncher implements JobLauncher {
       if (outcome.isDone() || !stopped.compareAndSet(false, true)) {
         return;
       }
-      CompletableFuture<List<Job>> w = watch;
-      if (w != null) {
-        w.cancel(false);
-      }
       String deleted = resource == null ? "no Job to delete" : delete();
+      stopWatching(watch);
       LOG.info("job {} cancelled: {}", spec.jobId(), deleted);
       outcome.complete(new JobOutcome.Cancelled("cancelled; " + deleted));
     }

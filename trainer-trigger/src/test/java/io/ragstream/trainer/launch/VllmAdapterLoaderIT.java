@@ -54,9 +54,13 @@ class VllmAdapterLoaderIT {
     server.close();
   }
 
+  /**
+   * A request timeout far above any answer time of the fake server: a timeout is retried, and the
+   * tests count requests, so on a loaded machine a 5 s timeout could turn one request into two.
+   */
   private static LlmLoraConfig.Vllm config(String url, String key, int attempts) {
     return new LlmLoraConfig.Vllm(
-        url, key, "rag-llama", null, Duration.ofSeconds(5), attempts, Duration.ofMillis(10));
+        url, key, "rag-llama", null, Duration.ofSeconds(30), attempts, Duration.ofMillis(10));
   }
 
   @Test

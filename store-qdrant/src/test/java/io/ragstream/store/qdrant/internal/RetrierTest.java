@@ -7,19 +7,14 @@ import io.grpc.Status;
 import io.ragstream.core.error.RetriableException;
 import io.ragstream.core.error.StoreException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class RetrierTest {
-  private final List<Duration> sleeps = new ArrayList<>();
-
-  /** Max attempts 4, backoff 100 ms doubling up to 250 ms, jitter fixed at 0.5. */
-  private final Retrier retrier =
-      new Retrier(4, Duration.ofMillis(100), Duration.ofMillis(250), sleeps::add, () -> 0.5);
+  /** Max attempts 4, backoff 1 ms doubling up to 4 ms: real (short) delays. */
+  private final Retrier retrier = Retrier.of(4, Duration.ofMillis(1), Duration.ofMillis(4));
 
   @AfterEach
   void clearInterrupt() {
@@ -31,7 +26,7 @@ class RetrierTest {
   }
 
   @Test
-  void retriesTransientFailuresWithJitteredExponentialBackoffUntilSuccess() {
+  void retriesTransientFailuresUntilSuccess() {
     AtomicInteger calls = new AtomicInteger();
 
     String result =
@@ -44,17 +39,29 @@ class RetrierTest {
 
     assertThat(result).isEqualTo("ok");
     assertThat(calls).hasValue(4);
-    // 0.5 × min(250, 100·2^(n−1)) ms
-    assertThat(sleeps)
-        .containsExactly(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(125));
   }
 
   @Test
-  void backoffBoundDoublesAndIsCapped() {
-    assertThat(retrier.backoffBound(1)).isEqualTo(Duration.ofMillis(100));
-    assertThat(retrier.backoffBound(2)).isEqualTo(Duration.ofMillis(200));
-    assertThat(retrier.backoffBound(3)).isEqualTo(Duration.ofMillis(250));
-    assertThat(retrier.backoffBound(200)).isEqualTo(Duration.ofMillis(250));
+  void thePolicyBacksOffExponentiallyWithJitterUpToTheBound() {
+    var config = Retrier.of(5, Duration.ofMillis(100), Duration.ofSeconds(2)).policy().getConfig();
+    assertThat(config.getMaxAttempts()).isEqualTo(5);
+    assertThat(config.getDelay()).isEqualTo(Duration.ofMillis(100));
+    assertThat(config.getMaxDelay()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.getDelayFactor()).isEqualTo(2.0);
+    assertThat(config.getJitterFactor()).isEqualTo(Retrier.JITTER);
+    var constant = Retrier.of(2, Duration.ofMillis(50), Duration.ofMillis(50)).policy().getConfig();
+    assertThat(constant.getDelay()).isEqualTo(Duration.ofMillis(50));
+    assertThat(constant.getMaxDelay()).isNull();
+  }
+
+  @Test
+  void refusesBoundsOutOfRange() {
+    assertThatThrownBy(() -> Retrier.of(0, Duration.ofMillis(1), Duration.ofMillis(2)))
+        .hasMessageContaining("maxAttempts");
+    assertThatThrownBy(() -> Retrier.of(2, Duration.ZERO, Duration.ofMillis(2)))
+        .hasMessageContaining("initialBackoff");
+    assertThatThrownBy(() -> Retrier.of(2, Duration.ofMillis(5), Duration.ofMillis(2)))
+        .hasMessageContaining("maxBackoff");
   }
 
   @Test
@@ -72,7 +79,6 @@ class RetrierTest {
         .isInstanceOf(RetriableException.class)
         .hasMessageContaining("DEADLINE_EXCEEDED");
     assertThat(calls).hasValue(4);
-    assertThat(sleeps).hasSize(3);
   }
 
   @Test
@@ -90,30 +96,57 @@ class RetrierTest {
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("INVALID_ARGUMENT");
     assertThat(calls).hasValue(1);
-    assertThat(sleeps).isEmpty();
   }
 
   @Test
-  void interruptDuringBackoffStopsAndKeepsTheFlag() {
-    Retrier interrupted =
-        new Retrier(
-            4,
-            Duration.ofMillis(100),
-            Duration.ofMillis(250),
-            d -> {
-              throw new InterruptedException();
-            },
-            () -> 0.5);
+  void anInterruptStopsWithoutAnotherAttemptAndKeepsTheFlag() {
+    AtomicInteger calls = new AtomicInteger();
 
     assertThatThrownBy(
             () ->
-                interrupted.call(
+                retrier.call(
                     "read",
                     () -> {
+                      calls.incrementAndGet();
+                      throw new InterruptedException();
+                    }))
+        .isInstanceOf(RetriableException.class)
+        .hasMessageContaining("interrupted");
+    assertThat(calls).hasValue(1);
+    assertThat(Thread.currentThread().isInterrupted()).isTrue();
+  }
+
+  @Test
+  void anInterruptDuringTheDelayStopsAndKeepsTheFlag() {
+    Retrier slow = Retrier.of(4, Duration.ofSeconds(5), Duration.ofSeconds(10));
+    AtomicInteger calls = new AtomicInteger();
+    Thread caller = Thread.currentThread();
+    Thread interrupter =
+        new Thread(
+            () -> {
+              while (calls.get() == 0) Thread.onSpinWait();
+              try {
+                Thread.sleep(100);
+              } catch (InterruptedException e) {
+                return;
+              }
+              caller.interrupt();
+            });
+    interrupter.start();
+    long start = System.nanoTime();
+
+    assertThatThrownBy(
+            () ->
+                slow.call(
+                    "read",
+                    () -> {
+                      calls.incrementAndGet();
                       throw grpc(Status.UNAVAILABLE);
                     }))
         .isInstanceOf(RetriableException.class)
         .hasMessageContaining("interrupted");
+    assertThat(calls).hasValue(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     assertThat(Thread.currentThread().isInterrupted()).isTrue();
   }
 }
