@@ -178,7 +178,7 @@ public final class RetrainBench implements Callable<Integer> {
       AdapterEvent verdict = verdict(bootstrap, result.adapterId());
       figures.put("adapter", result.adapterId());
       figures.put("gate.status", verdict.status().name());
-      verdict.metrics().forEach((k, v) -> figures.put("gate." + k, v));
+      verdict.metrics().forEach((k, v) -> figures.put(k.startsWith("gate.") ? k : "gate." + k, v));
       if (verdict.status() == AdapterEvent.Status.PROMOTED) {
         long swapStart = System.currentTimeMillis();
         awaitServing(client, replayMode, result.adapterId());
