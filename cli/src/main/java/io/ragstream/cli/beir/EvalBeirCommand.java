@@ -226,7 +226,7 @@ public final class EvalBeirCommand implements Callable<Integer> {
    * pg:public.documents:MED-10} → {@code MED-10}, {@code pg:public.documents:a:b} → {@code a:b});
    * an id with fewer than two ':' is returned as is.
    */
-  static String beirId(String documentId) {
+  public static String beirId(String documentId) {
     int first = documentId.indexOf(':');
     int second = first < 0 ? -1 : documentId.indexOf(':', first + 1);
     return second < 0 ? documentId : documentId.substring(second + 1);

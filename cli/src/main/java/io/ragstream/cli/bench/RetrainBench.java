@@ -3,6 +3,7 @@ package io.ragstream.cli.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ragstream.cli.beir.BeirDataset;
 import io.ragstream.cli.beir.BeirQuery;
+import io.ragstream.cli.beir.EvalBeirCommand;
 import io.ragstream.cli.beir.GatewayException;
 import io.ragstream.cli.beir.GatewaySearchClient;
 import io.ragstream.cli.options.GatewayOptions;
@@ -302,16 +303,17 @@ public final class RetrainBench implements Callable<Integer> {
     return q.text();
   }
 
-  /** {@code pg:public.documents:MED-10} → {@code pg:public.documents:}. */
+  /**
+   * {@code pg:public.documents:MED-10} → {@code pg:public.documents:} (the id without its BEIR id).
+   */
   static String prefix(String documentId) {
-    int first = documentId.indexOf(':');
-    int second = first < 0 ? -1 : documentId.indexOf(':', first + 1);
-    return second < 0 ? "" : documentId.substring(0, second + 1);
+    return documentId.substring(
+        0, documentId.length() - EvalBeirCommand.beirId(documentId).length());
   }
 
-  /** {@code pg:public.documents:MED-10} → {@code MED-10}. */
+  /** {@code pg:public.documents:MED-10} → {@code MED-10} ({@link EvalBeirCommand#beirId}). */
   static String beirId(String documentId) {
-    return documentId.substring(prefix(documentId).length());
+    return EvalBeirCommand.beirId(documentId);
   }
 
   private interface Call<T> {
