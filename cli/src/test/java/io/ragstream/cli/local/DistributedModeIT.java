@@ -9,8 +9,6 @@ import io.ragstream.cli.beir.GatewaySearchClient;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.ServiceSettings;
 import io.ragstream.cli.config.Settings;
-import io.ragstream.cli.distributed.GatewayService;
-import io.ragstream.cli.distributed.TrainerService;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.ingest.cdc.PostgresTeardown;
@@ -52,33 +50,45 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distributed mode on real parts: {@code ragstream ingest} runs as its own OS process (a child
- * JVM started with {@code --config}), the indexing job runs on a Flink MiniCluster in this JVM
- * (standing in for the Flink cluster), {@code ragstream gateway} and {@code ragstream trainer} run
- * as components ({@link GatewayService}, {@link TrainerService}) with their own data directories;
- * all of them share only an embedded Kafka broker and the Lucene index the job writes (read-only
- * for gateway and trainer). The PostgreSQL server on this machine is the source.
+ * The distributed mode on real parts, each process its own JVM: {@code ragstream ingest}, {@code
+ * ragstream gateway} and {@code ragstream trainer} run as child processes started with {@code
+ * --config} (the test's class path, so what {@code ./ragstream} would run), the indexing job runs
+ * on a Flink MiniCluster in the test JVM, standing in for the Flink cluster. They share only an
+ * embedded Kafka broker and the Lucene index the job writes (read-only for gateway and trainer).
+ * The PostgreSQL server on this machine is the source. The children's output is kept in {@code
+ * target/distributed-it-<suffix>/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DistributedModeIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
+
+  /** A child JVM loads its parts (and the gateway waits for the index) on a busy machine. */
+  private static final Duration START_WAIT = Duration.ofMinutes(4);
+
   private static final Pattern INGEST_BANNER =
       Pattern.compile("ragstream ingest: /metrics, /health and /ready at (http://\\S+)");
+  private static final Pattern GATEWAY_BANNER =
+      Pattern.compile("ragstream gateway: API, /metrics, /health and /ready at (http://\\S+)");
+  private static final Pattern TRAINER_BANNER =
+      Pattern.compile("ragstream trainer: /metrics, /health and /ready at (http://[^;\\s]+)");
 
   @TempDir static Path dir;
 
   private final PlatformFixture fixture = new PlatformFixture("dist");
   private final String table = "public.ragstream_it_dist_" + fixture.suffix;
+  private final Path logs = Path.of("target", "distributed-it-" + fixture.suffix).toAbsolutePath();
   private final HttpClient http = HttpClient.newHttpClient();
+  private final List<Process> children = new java.util.ArrayList<>();
   private EmbeddedKafkaBroker broker;
   private LocalConfig ingestConfig;
-  private Process ingest;
-  private Path ingestLog;
-  private String ingestUrl;
+  private Child ingest;
+  private Child gateway;
   private JobClient job;
-  private GatewayService gateway;
   private Connection db;
+
+  /** A child JVM running one {@code ragstream} command; {@code url} is the one its banner names. */
+  private record Child(String command, Process process, Path log, String url) {}
 
   @BeforeAll
   void start() throws Exception {
@@ -102,29 +112,7 @@ class DistributedModeIT {
     ingestKeys.put("ingest.metrics-port", "0");
     ingestConfig =
         LocalConfig.from(Settings.load(null, Map.of(), ingestKeys, ServiceSettings.ALL_KEYS));
-    Path ingestYaml = yaml("ingest.yaml", ingestKeys);
-    ingestLog = dir.resolve("ingest.log");
-    ingest =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                RagstreamMain.class.getName(),
-                "ingest",
-                "--config",
-                ingestYaml.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ingestLog.toFile())
-            .start();
-    await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(200))
-        .failFast("ingest exited", () -> !ingest.isAlive())
-        .until(() -> INGEST_BANNER.matcher(Files.readString(ingestLog)).find());
-    Matcher m = INGEST_BANNER.matcher(Files.readString(ingestLog));
-    assertThat(m.find()).isTrue();
-    ingestUrl = m.group(1);
+    ingest = launch("ingest", ingestKeys, INGEST_BANNER);
 
     // The indexing job on a MiniCluster, as the Flink cluster would run it.
     LocalConfig jobConfig =
@@ -158,24 +146,21 @@ class DistributedModeIT {
             1,
             null);
 
-    // ragstream gateway, reading the job's index read-only.
+    // ragstream gateway, its own process, reading the job's index read-only.
     Map<String, String> gatewayKeys = settings("gateway");
     gatewayKeys.put("store.lucene.path", jobIndex().toString());
-    gateway =
-        GatewayService.start(
-            LocalConfig.from(Settings.load(null, Map.of(), gatewayKeys, ServiceSettings.ALL_KEYS)),
-            ServiceSettings.from(
-                Settings.load(null, Map.of(), gatewayKeys, ServiceSettings.ALL_KEYS)));
+    gateway = launch("gateway", gatewayKeys, GATEWAY_BANNER);
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (gateway != null) gateway.close();
-    if (job != null) job.cancel().get(60, TimeUnit.SECONDS);
-    if (ingest != null && ingest.isAlive()) {
-      ingest.destroy();
-      if (!ingest.waitFor(60, TimeUnit.SECONDS)) ingest.destroyForcibly();
+    for (Process p : children) {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+      }
     }
+    if (job != null) job.cancel().get(60, TimeUnit.SECONDS);
     if (broker != null) broker.close();
     if (ingestConfig != null) {
       new PostgresTeardown(
@@ -226,17 +211,17 @@ class DistributedModeIT {
     await()
         .atMost(WAIT)
         .ignoreExceptions()
-        .until(() -> get(ingestUrl + "/health").statusCode() == 200);
+        .until(() -> get(ingest.url() + "/health").statusCode() == 200);
     await()
         .atMost(WAIT)
         .ignoreExceptions()
-        .until(() -> get(ingestUrl + "/ready").statusCode() == 200);
+        .until(() -> get(ingest.url() + "/ready").statusCode() == 200);
     await()
         .atMost(WAIT)
         .ignoreExceptions()
         .untilAsserted(
             () ->
-                assertThat(get(ingestUrl + "/metrics").body())
+                assertThat(get(ingest.url() + "/metrics").body())
                     .containsPattern(
                         "ragstream_cdc_slot_active\\{slot=\"" + fixture.slot + "\",?} 1")
                     .containsPattern(
@@ -246,36 +231,31 @@ class DistributedModeIT {
 
   @Test
   @Order(3)
-  void trainerStartsServesMetricsAndStops() throws Exception {
+  void trainerProcessServesMetricsAndStopsOnSigterm() throws Exception {
     Map<String, String> keys = settings("trainer");
     keys.put("store.lucene.path", jobIndex().toString());
     keys.put("trainer.registry-dir", dir.resolve("adapters").toString());
     keys.put("trainer.metrics-host", "127.0.0.1");
     keys.put("trainer.metrics-port", "0");
-    Settings s = Settings.load(null, Map.of(), keys, ServiceSettings.ALL_KEYS);
-    String url;
-    try (TrainerService trainer =
-        TrainerService.start(LocalConfig.from(s), ServiceSettings.from(s))) {
-      url = trainer.opsUrl();
-      assertThat(trainer.trainer().registryDir()).isEqualTo(dir.resolve("adapters"));
-      await().atMost(WAIT).until(() -> get(url + "/ready").statusCode() == 200);
-      assertThat(get(url + "/health").statusCode()).isEqualTo(200);
-      assertThat(get(url + "/metrics").body())
-          .contains("ragstream_trigger_labelled_pairs{kind=\"QUERY_ADAPTER\"")
-          .contains("jvm_threads_live_threads");
-    }
-    assertThatThrownBy(() -> get(url + "/health")).isInstanceOf(ConnectException.class);
+    Child trainer = launch("trainer", keys, TRAINER_BANNER);
+    assertThat(Files.readString(trainer.log())).contains("adapters in " + dir.resolve("adapters"));
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .until(() -> get(trainer.url() + "/ready").statusCode() == 200);
+    assertThat(get(trainer.url() + "/health").statusCode()).isEqualTo(200);
+    assertThat(get(trainer.url() + "/metrics").body())
+        .contains("ragstream_trigger_labelled_pairs{kind=\"QUERY_ADAPTER\"")
+        .contains("jvm_threads_live_threads");
+    stopsOnSigterm(trainer);
+    assertThatThrownBy(() -> get(trainer.url() + "/health")).isInstanceOf(ConnectException.class);
   }
 
   @Test
   @Order(4)
-  void ingestProcessStopsCleanlyOnSigterm() throws Exception {
-    ingest.destroy(); // SIGTERM
-    assertThat(ingest.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s").isTrue();
-    assertThat(ingest.exitValue()).as("exit status of a JVM ended by SIGTERM").isEqualTo(143);
-    assertThat(Files.readString(ingestLog))
-        .contains("ragstream ingest stopped")
-        .doesNotContain("Error while stopping");
+  void gatewayAndIngestStopCleanlyOnSigterm() throws Exception {
+    stopsOnSigterm(gateway);
+    stopsOnSigterm(ingest);
     try (Statement st = db.createStatement();
         ResultSet rs =
             st.executeQuery(
@@ -288,6 +268,49 @@ class DistributedModeIT {
   }
 
   // --- helpers ---------------------------------------------------------------------------------
+
+  /**
+   * Starts {@code ragstream <command> --config <keys as YAML>} in a child JVM and waits for the
+   * banner that says where it serves.
+   */
+  private Child launch(String command, Map<String, String> keys, Pattern banner) throws Exception {
+    Files.createDirectories(logs);
+    Path yaml = yaml(command + ".yaml", keys);
+    Path log = logs.resolve(command + ".log");
+    Process process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RagstreamMain.class.getName(),
+                command,
+                "--config",
+                yaml.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    children.add(process);
+    await()
+        .atMost(START_WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .failFast(command + " exited before serving, see " + log, () -> !process.isAlive())
+        .until(() -> banner.matcher(Files.readString(log)).find());
+    Matcher m = banner.matcher(Files.readString(log));
+    assertThat(m.find()).isTrue();
+    return new Child(command, process, log, m.group(1));
+  }
+
+  /** SIGTERM ends {@code c} within a minute, after its shutdown hook stopped every part. */
+  private void stopsOnSigterm(Child c) throws Exception {
+    c.process().destroy(); // SIGTERM
+    assertThat(c.process().waitFor(60, TimeUnit.SECONDS)).as(c.command() + " exited").isTrue();
+    assertThat(c.process().exitValue()).as("exit status after SIGTERM").isEqualTo(143);
+    assertThat(Files.readString(c.log()))
+        .as(c.command() + " log")
+        .contains("ragstream " + c.command() + " stopped")
+        .doesNotContain("Error while stopping");
+  }
 
   /** The run's source, slot and Kafka, with {@code data-dir} {@code <dir>/<process>}. */
   private Map<String, String> settings(String process) {
