@@ -4,6 +4,9 @@ import io.ragstream.cli.adapters.AdaptersCommand;
 import io.ragstream.cli.beir.EvalBeirCommand;
 import io.ragstream.cli.beir.LoadBeirCommand;
 import io.ragstream.cli.bench.BenchCommand;
+import io.ragstream.cli.distributed.GatewayCommand;
+import io.ragstream.cli.distributed.IngestCommand;
+import io.ragstream.cli.distributed.TrainerCommand;
 import io.ragstream.cli.dlq.DlqCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
@@ -23,6 +26,9 @@ import picocli.CommandLine.Command;
         "Event-driven streaming RAG: PostgreSQL CDC -> Kafka -> Flink -> vector index -> search.",
     subcommands = {
       LocalCommand.class,
+      IngestCommand.class,
+      GatewayCommand.class,
+      TrainerCommand.class,
       RagstreamMain.Load.class,
       RagstreamMain.Eval.class,
       BenchCommand.class,

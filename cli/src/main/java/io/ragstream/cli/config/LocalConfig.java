@@ -48,6 +48,8 @@ import java.util.Map;
  *     GatewaySettings#KEYS})
  * @param cdc heartbeats and the replication-slot metrics ({@link CdcSettings#KEYS})
  * @param retraining drift detection, trigger and trainer ({@link RetrainingSettings#KEYS})
+ * @param store the vector store ({@link StoreSettings#KEYS}); {@code ragstream local} runs on
+ *     Lucene only
  */
 public record LocalConfig(
     Path dataDir,
@@ -66,7 +68,8 @@ public record LocalConfig(
     LuceneStoreOptions storeOptions,
     GatewaySettings gateway,
     CdcSettings cdc,
-    RetrainingSettings retraining) {
+    RetrainingSettings retraining,
+    StoreSettings store) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -100,7 +103,10 @@ public record LocalConfig(
                   "search.alpha",
                   "search.bm25-fields"),
               java.util.stream.Stream.of(
-                      GatewaySettings.KEYS, CdcSettings.KEYS, RetrainingSettings.KEYS)
+                      GatewaySettings.KEYS,
+                      CdcSettings.KEYS,
+                      RetrainingSettings.KEYS,
+                      StoreSettings.KEYS)
                   .flatMap(List::stream))
           .toList();
 
@@ -141,6 +147,7 @@ public record LocalConfig(
     if (checkpoint.toMillis() < 100) {
       throw s.fail("indexing.checkpoint-interval", checkpoint.toString(), "must be at least 100ms");
     }
+    LuceneStoreOptions storeOptions = storeOptions(s);
     return new LocalConfig(
         dataDir,
         source,
@@ -159,10 +166,11 @@ public record LocalConfig(
         s.integer("gateway.port", 8080, 0, 65535),
         s.integer(
             "gateway.query-embedder-threads", 1, 1, Runtime.getRuntime().availableProcessors()),
-        storeOptions(s),
+        storeOptions,
         GatewaySettings.from(s),
         CdcSettings.from(s),
-        RetrainingSettings.from(s, dataDir));
+        RetrainingSettings.from(s, dataDir),
+        StoreSettings.from(s, dataDir, storeOptions, embedder));
   }
 
   /**

@@ -9,14 +9,14 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /** Consumer-group lag from Kafka's admin API: end offsets minus committed offsets. */
-final class ConsumerLag {
+public final class ConsumerLag {
   private ConsumerLag() {}
 
   /**
    * Total lag of {@code groupId} over the partitions of {@code topics} that have records; a
    * partition with records and no committed offset counts fully. Blocks up to a few seconds.
    */
-  static long of(Admin admin, String groupId, java.util.Collection<String> topics)
+  public static long of(Admin admin, String groupId, java.util.Collection<String> topics)
       throws Exception {
     return byTopic(admin, groupId, topics).values().stream().mapToLong(Long::longValue).sum();
   }
@@ -25,8 +25,8 @@ final class ConsumerLag {
    * Lag of {@code groupId} per topic of {@code topics} (each topic present, 0 when caught up); a
    * partition with records and no committed offset counts fully. Blocks up to a few seconds.
    */
-  static Map<String, Long> byTopic(Admin admin, String groupId, java.util.Collection<String> topics)
-      throws Exception {
+  public static Map<String, Long> byTopic(
+      Admin admin, String groupId, java.util.Collection<String> topics) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin
             .listConsumerGroupOffsets(groupId)

@@ -1,34 +1,19 @@
 package io.ragstream.cli.local;
 
-import io.ragstream.cli.beir.SourceTable;
-import io.ragstream.cli.config.GatewaySettings;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.RetrainingSettings;
-import io.ragstream.core.adapter.FileAdapterRegistry;
-import io.ragstream.core.adapter.LoraAdapter;
-import io.ragstream.core.event.AdapterKind;
+import io.ragstream.cli.platform.GatewayPart;
+import io.ragstream.cli.platform.IngestPart;
+import io.ragstream.cli.platform.Stores;
+import io.ragstream.cli.platform.TopicSpecs;
+import io.ragstream.cli.platform.TrainerPart;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
-import io.ragstream.core.store.SearchFilter;
-import io.ragstream.core.store.SearchMode;
 import io.ragstream.embedding.Embedders;
-import io.ragstream.gateway.GatewayConfig;
-import io.ragstream.gateway.GatewayFeatures;
-import io.ragstream.gateway.GatewayVerticle;
-import io.ragstream.gateway.adapter.KafkaAdapterWatcher;
-import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.events.GatewayEvents;
-import io.ragstream.gateway.events.KafkaGatewayEvents;
-import io.ragstream.gateway.llm.OpenAiChatGenerator;
-import io.ragstream.gateway.metrics.FreshnessMetrics;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.CdcSource;
-import io.ragstream.ingest.cdc.KafkaCdcRecordSink;
-import io.ragstream.ingest.cdc.PostgresCdcSource;
-import io.ragstream.ingest.cdc.ReplicationSlotMetrics;
-import io.ragstream.ingest.config.PostgresSourceConfig;
-import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import io.ragstream.ingest.normalize.ChangeNormalizerRunner;
 import io.ragstream.ingest.normalize.NormalizerConfig;
@@ -39,19 +24,8 @@ import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
 import io.ragstream.processors.local.MicrometerReporter;
 import io.ragstream.store.lucene.LuceneVectorStore;
-import io.ragstream.trainer.adapter.AdapterTrainingConfig;
-import io.ragstream.trainer.adapter.EvaluationGate;
-import io.ragstream.trainer.adapter.HeldOutEvaluator;
-import io.ragstream.trainer.adapter.QueryAdapterJob;
-import io.ragstream.trainer.config.KindPolicy;
-import io.ragstream.trainer.config.TriggerConfig;
-import io.ragstream.trainer.policy.TrainerTrigger;
-import io.ragstream.trainer.promote.AdapterLog;
-import io.ragstream.trainer.run.TrainingJobRunner;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -90,7 +64,7 @@ public final class LocalPlatform implements AutoCloseable {
   private String bootstrapServers;
   private VectorStore store;
   private CdcSource cdc;
-  private GatewayVerticle gateway;
+  private GatewayPart gateway;
   private JobClient job;
   private NormalizerConfig normalizerConfig;
   private PlatformMetrics platformMetrics;
@@ -112,6 +86,7 @@ public final class LocalPlatform implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
+    Stores.requireLocal(config);
     Files.createDirectories(config.dataDir());
     if (config.kafkaBootstrapServers() == null) {
       EmbeddedKafkaBroker broker =
@@ -122,20 +97,11 @@ public final class LocalPlatform implements AutoCloseable {
     } else {
       bootstrapServers = config.kafkaBootstrapServers();
     }
-    normalizerConfig =
-        NormalizerConfig.builder(bootstrapServers, config.dataDir(), config.source().tables())
-            .topicPrefix(config.source().topicPrefix())
-            .sourceKind(config.source().kind())
-            .partitions(config.parallelism())
-            // One normalizer per data dir: static membership lets a restart after a crash
-            // rejoin at once instead of waiting out the dead member's session.
-            .groupInstanceId("ragstream-local-" + Integer.toHexString(config.dataDir().hashCode()))
-            .build(); // the normalizer creates its input topics, ragstream.changes (compacted) and
-    // the DLQ
-
-    ChangeNormalizerRunner normalizer = new ChangeNormalizerRunner(normalizerConfig);
-    closeables.push(normalizer);
-    normalizer.start().get(60, TimeUnit.SECONDS);
+    // The normalizer creates its input topics, ragstream.changes (compacted) and the DLQ.
+    IngestPart ingest = IngestPart.startNormalizer(config, bootstrapServers, "ragstream-local");
+    closeables.push(ingest);
+    normalizerConfig = ingest.normalizerConfig();
+    ChangeNormalizerRunner normalizer = ingest.normalizer();
 
     Path indexDir = config.dataDir().resolve("index");
     store = LuceneVectorStore.open(indexDir, config.storeOptions());
@@ -154,9 +120,7 @@ public final class LocalPlatform implements AutoCloseable {
         admin,
         List.of(new NewTopic(Topics.INDEXED, config.parallelism(), (short) 1)),
         Duration.ofSeconds(30));
-    FreshnessMetrics freshness = new FreshnessMetrics(metrics.registry());
-    config.source().tables().forEach(t -> freshness.expectTable(t.schema() + "." + t.table()));
-    closeables.push(freshness.follow(bootstrapServers, Topics.INDEXED));
+    closeables.push(GatewayPart.followFreshness(config, bootstrapServers, metrics));
     platformMetrics =
         new PlatformMetrics(metrics.registry(), store, normalizer, () -> ready.get() ? 1 : 0);
 
@@ -208,52 +172,33 @@ public final class LocalPlatform implements AutoCloseable {
 
     Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
     closeables.push(queryEmbedder);
-    Vertx vertx = Vertx.vertx();
-    closeables.push(
-        () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
     gateway =
-        new GatewayVerticle(
-            GatewayConfig.defaults()
-                .withHost(config.gatewayHost())
-                .withPort(config.gatewayPort())
-                .withDefaultFusion(config.storeOptions().fusion()),
-            gatewayFeatures(vertx, admin, metrics, queryEmbedder),
-            queryEmbedder,
+        GatewayPart.start(
+            config,
+            bootstrapServers,
+            admin,
             store,
-            ready::get);
-    vertx
-        .deployVerticle(gateway)
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+            metrics,
+            queryEmbedder,
+            ready::get,
+            TopicSpecs.singleReplica());
+    closeables.push(gateway);
 
     if (events && retraining.trainerEnabled()) {
-      startTrainer(retraining, queryEmbedder.id(), metrics);
+      closeables.push(
+          TrainerPart.start(
+              retraining,
+              config.dataDir(),
+              bootstrapServers,
+              queryEmbedder.id(),
+              store,
+              metrics.registry()));
     }
 
-    createMissingDefaultTables();
-    KafkaCdcRecordSink cdcSink = KafkaCdcRecordSink.create(bootstrapServers);
-    closeables.push(cdcSink); // closed after the source, which does not close its sink
-    if (config.source() instanceof PostgresSourceConfig pg) {
-      // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
-      closeables.push(
-          ReplicationSlotMetrics.start(pg, metrics.registry(), config.cdc().slotMetricsInterval()));
-      cdc = new PostgresCdcSource(pg, cdcSink, config.cdc().heartbeat());
-    } else {
-      cdc = CdcSource.create(config.source(), cdcSink);
-    }
-    closeables.push(cdc);
-    cdc.start();
-    cdc.terminated()
-        .whenComplete(
-            (v, e) -> {
-              if (e != null) {
-                LOG.error(
-                    "CDC source failed; the index no longer follows the source and /ready stays"
-                        + " false until a restart: {}",
-                    e.getMessage());
-              }
-            });
+    // Slot lag, retained WAL, active flag and wal_status on the gateway's GET /metrics.
+    ingest.startSource(metrics.registry());
+    closeables.push(ingest::stopSource);
+    cdc = ingest.cdc();
 
     ScheduledExecutorService monitor =
         Executors.newSingleThreadScheduledExecutor(
@@ -273,127 +218,6 @@ public final class LocalPlatform implements AutoCloseable {
             bootstrapServers,
             System.currentTimeMillis()));
     closeables.push(() -> LocalRuntime.delete(config.dataDir()));
-  }
-
-  /**
-   * Authentication, chat limits, the answer generator (the LLM of {@code llm.base-url}, else the
-   * extractive answerer) and the Kafka publisher of query and feedback events (topics created when
-   * missing), from {@link LocalConfig#gateway()}, and {@code metrics}. Each part is closed with the
-   * platform.
-   */
-  private GatewayFeatures gatewayFeatures(
-      Vertx vertx, Admin admin, GatewayMetrics metrics, Embedder queryEmbedder) throws Exception {
-    GatewaySettings settings = config.gateway();
-    GatewayFeatures features =
-        GatewayFeatures.defaults()
-            .withAuth(settings.auth())
-            .withChat(settings.chat())
-            .withFeedbackRequiresKnownQuery(settings.feedbackRequiresKnownQuery())
-            .withMetrics(metrics);
-    if (settings.llm() != null) {
-      OpenAiChatGenerator llm = new OpenAiChatGenerator(vertx, settings.llm());
-      closeables.push(llm::close);
-      features = features.withGenerator(llm);
-      LOG.info("Answers are generated by {}", settings.llm());
-    }
-    if (settings.events()) {
-      List<NewTopic> topics =
-          List.of(
-              new NewTopic(GatewayEvents.QUERIES_TOPIC, config.parallelism(), (short) 1),
-              new NewTopic(GatewayEvents.FEEDBACK_TOPIC, config.parallelism(), (short) 1),
-              new NewTopic(GatewayEvents.ANSWERS_TOPIC, config.parallelism(), (short) 1));
-      KafkaTopics.createMissing(admin, topics, Duration.ofSeconds(30));
-      KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, bootstrapServers, Map.of());
-      closeables.push(events::close);
-      features = features.withEvents(events);
-
-      // Query adapters: the latest promotion on ragstream.adapters serves, swapped in live.
-      KafkaTopics.createMissing(
-          admin, List.of(new NewTopic(Topics.ADAPTERS, 1, (short) 1)), Duration.ofSeconds(30));
-      String embedderId = queryEmbedder.id();
-      int dimension = queryEmbedder.dimension();
-      QueryAdapters adapters =
-          new QueryAdapters(
-                  embedderId,
-                  (id, uri) -> {
-                    LoraAdapter adapter = LoraAdapter.load(uri);
-                    adapter.requireCompatible(embedderId, dimension);
-                    return adapter::apply;
-                  })
-              .bindTo(metrics.registry());
-      KafkaAdapterWatcher watcher =
-          new KafkaAdapterWatcher(bootstrapServers, Map.of(), Topics.ADAPTERS, adapters);
-      closeables.push(watcher);
-      watcher.start(Duration.ofSeconds(60));
-      features = features.withQueryAdapters(adapters);
-    }
-    return features;
-  }
-
-  /**
-   * Starts the trainer trigger (Kafka Streams, state under {@code <data-dir>/trainer-trigger}) and
-   * the trainer, which trains query adapters on this platform's store and registry.
-   */
-  private void startTrainer(
-      RetrainingSettings retraining, String embedderId, GatewayMetrics metrics) throws Exception {
-    KindPolicy queryPolicy =
-        KindPolicy.defaults(AdapterKind.QUERY_ADAPTER)
-            .withEmbedder(embedderId)
-            .withPairs(retraining.minNewPairs(), retraining.pairsAlone())
-            .withTimes(retraining.cooldown(), KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT);
-    TriggerConfig triggerConfig =
-        TriggerConfig.builder(config.dataDir()).policy(queryPolicy).build();
-    TrainerTrigger trigger =
-        new TrainerTrigger(bootstrapServers, triggerConfig, metrics.registry());
-    closeables.push(trigger);
-    trigger.start().get(120, TimeUnit.SECONDS);
-
-    FileAdapterRegistry registry = FileAdapterRegistry.open(retraining.registryDir());
-    QueryAdapterJob queryJob =
-        new QueryAdapterJob(
-            AdapterTrainingConfig.defaults(),
-            store,
-            registry,
-            new EvaluationGate(
-                new HeldOutEvaluator(store, SearchMode.DENSE, SearchFilter.NONE),
-                retraining.gateMargin()),
-            QueryAdapterJob.DEFAULT_GATE_FRACTION,
-            Clock.systemUTC());
-    AdapterLog adapterLog =
-        new AdapterLog(bootstrapServers, Topics.ADAPTERS, Duration.ofSeconds(60));
-    closeables.push(adapterLog);
-    TrainingJobRunner trainer =
-        new TrainingJobRunner(
-                bootstrapServers,
-                queryJob,
-                null,
-                registry,
-                adapterLog,
-                Duration.ofMinutes(2),
-                KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
-                Clock.systemUTC())
-            .bindTo(metrics.registry());
-    closeables.push(trainer);
-    trainer.start();
-    LOG.info("Trainer trigger and trainer running; adapters registered in {}", registry.root());
-  }
-
-  /**
-   * Creates mapped tables that do not exist yet when they use DESIGN's default column names, so
-   * {@code ragstream local} can start before {@code ragstream load} (which creates the same table).
-   * Tables with other mappings must exist: they are the user's, and the CDC source says so.
-   */
-  private void createMissingDefaultTables() throws java.sql.SQLException {
-    var source = config.source();
-    try (java.sql.Connection db =
-        java.sql.DriverManager.getConnection(
-            source.jdbcUrl(), source.user(), source.password().reveal())) {
-      for (TableMapping t : source.tables()) {
-        if (t.equals(TableMapping.forTable(t.schema(), t.table()))) {
-          new SourceTable(t.schema(), t.table()).createIfMissing(db);
-        }
-      }
-    }
   }
 
   private void checkReady(Admin admin) {
