@@ -753,8 +753,9 @@ class InfraFilesTest {
 
   // ------------------------------------------------------------------ shared adapter registry
 
-  @Test
-  void theAdapterRegistryIsOneVolumeSharedByTrainerAndGateways() throws IOException {
+  /** Compose services of gateway and trainer that do not mount the volume "adapters" there. */
+  private List<String> composeRegistryProblems(JsonNode compose) {
+    List<String> problems = new ArrayList<>();
     for (ServiceRun run : composeServices()) {
       if (run.args().get(0).equals("ingest")) continue;
       String dir =
@@ -762,11 +763,29 @@ class InfraFilesTest {
               .retraining()
               .registryDir()
               .toString();
-      String source =
-          InfraChecks.composeMountSource(
-              compose.path("services").path(run.where().substring(8)), dir);
-      assertThat(source).as(run.where() + " mounts " + dir).isEqualTo("adapters");
+      String name = run.where().substring("compose ".length());
+      String source = InfraChecks.composeMountSource(compose.path("services").path(name), dir);
+      if (!"adapters".equals(source)) {
+        problems.add(name + " mounts " + source + " at trainer.registry-dir " + dir);
+      }
     }
+    return problems;
+  }
+
+  @Test
+  void theAdapterRegistryIsOneVolumeSharedByTrainerAndGateways() throws IOException {
+    assertThat(composeRegistryProblems(compose)).isEmpty();
+    ObjectNode copy = InfraFiles.copy(compose);
+    ((ObjectNode) copy.path("services").path("trainer"))
+        .set(
+            "volumes",
+            InfraFiles.array(
+                "./config/ragstream.yaml:/etc/ragstream/ragstream.yaml:ro",
+                "trainer-adapters:/var/lib/ragstream/adapters"));
+    assertThat(composeRegistryProblems(copy))
+        .containsExactly(
+            "trainer mounts trainer-adapters at trainer.registry-dir /var/lib/ragstream/adapters");
+    List<String> claims = new ArrayList<>();
     for (ServiceRun run : k8sServices()) {
       if (run.args().get(0).equals("ingest")) continue;
       String dir =
@@ -775,7 +794,7 @@ class InfraFilesTest {
               .registryDir()
               .toString();
       JsonNode podSpec =
-          named(k8s, "Deployment", run.where().substring(4))
+          named(k8s, "Deployment", run.where().substring("k8s ".length()))
               .orElseThrow()
               .path("spec")
               .path("template")
@@ -784,13 +803,13 @@ class InfraFilesTest {
       for (JsonNode m : podSpec.path("containers").get(0).path("volumeMounts")) {
         if (m.path("mountPath").asText().equals(dir)) volume = m.path("name").asText();
       }
-      String claim = null;
       for (JsonNode v : podSpec.path("volumes")) {
-        if (v.path("name").asText().equals(volume))
-          claim = v.path("persistentVolumeClaim").path("claimName").asText();
+        if (v.path("name").asText().equals(volume)) {
+          claims.add(v.path("persistentVolumeClaim").path("claimName").asText());
+        }
       }
-      assertThat(claim).as(run.where() + " mounts " + dir).isEqualTo("ragstream-adapters");
     }
+    assertThat(claims).containsExactly("ragstream-adapters", "ragstream-adapters");
     JsonNode pvc = named(k8s, "PersistentVolumeClaim", "ragstream-adapters").orElseThrow();
     assertThat(stringList(pvc.path("spec").path("accessModes"))).containsExactly("ReadWriteMany");
   }
