@@ -320,6 +320,73 @@ final class InfraChecks {
     return problems;
   }
 
+  /** Flink's option classes whose keys a deployment's Flink configuration may use. */
+  private static final List<Class<?>> FLINK_OPTION_CLASSES =
+      List.of(
+          org.apache.flink.configuration.CheckpointingOptions.class,
+          org.apache.flink.configuration.CoreOptions.class,
+          org.apache.flink.configuration.HighAvailabilityOptions.class,
+          org.apache.flink.configuration.JobManagerOptions.class,
+          org.apache.flink.configuration.RestOptions.class,
+          org.apache.flink.configuration.StateBackendOptions.class,
+          org.apache.flink.configuration.TaskManagerOptions.class);
+
+  private static List<ConfigOption<?>> flinkOptions() {
+    List<ConfigOption<?>> options = new ArrayList<>();
+    for (Class<?> c : FLINK_OPTION_CLASSES) {
+      for (Field f : c.getFields()) {
+        if (Modifier.isStatic(f.getModifiers())
+            && ConfigOption.class.isAssignableFrom(f.getType())) {
+          try {
+            options.add((ConfigOption<?>) f.get(null));
+          } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    }
+    return options;
+  }
+
+  /**
+   * Problems of a Flink configuration (FlinkDeployment {@code flinkConfiguration}, compose {@code
+   * FLINK_PROPERTIES}) against the option definitions of the Flink version in the build: a key that
+   * is no option of {@link #FLINK_OPTION_CLASSES}, a deprecated key (Flink 1.x names), or a value
+   * the option's type rejects.
+   */
+  static List<String> flinkConfigurationProblems(String where, Map<String, String> conf) {
+    List<ConfigOption<?>> options = flinkOptions();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      ConfigOption<?> option =
+          options.stream().filter(o -> o.key().equals(e.getKey())).findFirst().orElse(null);
+      if (option == null) {
+        String replacement =
+            options.stream()
+                .filter(
+                    o ->
+                        java.util.stream.StreamSupport.stream(o.fallbackKeys().spliterator(), false)
+                            .anyMatch(k -> k.getKey().equals(e.getKey())))
+                .map(ConfigOption::key)
+                .findFirst()
+                .orElse(null);
+        problems.add(
+            where
+                + ": Flink option "
+                + e.getKey()
+                + (replacement == null ? " does not exist" : " is deprecated, use " + replacement));
+        continue;
+      }
+      try {
+        Configuration.fromMap(Map.of(e.getKey(), e.getValue())).get(option);
+      } catch (RuntimeException ex) {
+        problems.add(
+            where + ": Flink option " + e.getKey() + "=" + e.getValue() + ": " + ex.getMessage());
+      }
+    }
+    return problems;
+  }
+
   // ---------------------------------------------------------------- Kafka Connect
 
   /**

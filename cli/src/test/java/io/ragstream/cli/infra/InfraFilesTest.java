@@ -422,6 +422,55 @@ class InfraFilesTest {
         .contains("ragstream.store.qdrant.collection=other");
   }
 
+  private Map<String, String> composeFlinkProperties(String service) {
+    String properties =
+        compose
+            .path("services")
+            .path(service)
+            .path("environment")
+            .path("FLINK_PROPERTIES")
+            .asText();
+    Map<String, String> conf = new LinkedHashMap<>();
+    InfraFiles.yamlDocuments(properties)
+        .get(0)
+        .fields()
+        .forEachRemaining(f -> conf.put(f.getKey(), f.getValue().asText()));
+    return conf;
+  }
+
+  @Test
+  void flinkConfigurationsUseFlinkOptionsOfTheBuildsVersion() {
+    Map<String, String> k8sConf = new LinkedHashMap<>();
+    flinkDeployment()
+        .path("spec")
+        .path("flinkConfiguration")
+        .fields()
+        .forEachRemaining(f -> k8sConf.put(f.getKey(), f.getValue().asText()));
+    assertThat(k8sConf).containsKey("execution.checkpointing.dir");
+    assertThat(InfraChecks.flinkConfigurationProblems("k8s", k8sConf)).isEmpty();
+    for (String service : List.of("jobmanager", "taskmanager")) {
+      Map<String, String> conf = composeFlinkProperties(service);
+      assertThat(conf).containsKey("jobmanager.rpc.address");
+      assertThat(InfraChecks.flinkConfigurationProblems(service, conf)).isEmpty();
+    }
+  }
+
+  @Test
+  void flinkConfigurationsWithOldUnknownOrMistypedOptionsAreRejected() {
+    Map<String, String> conf = new TreeMap<>();
+    conf.put("state.checkpoints.dir", "file:///x");
+    conf.put("taskmanager.slots", "2");
+    conf.put("execution.checkpointing.interval", "often");
+    List<String> problems = InfraChecks.flinkConfigurationProblems("t", conf);
+    assertThat(problems).hasSize(3);
+    assertThat(problems.get(0))
+        .startsWith("t: Flink option execution.checkpointing.interval=often: ");
+    assertThat(problems.get(1))
+        .isEqualTo(
+            "t: Flink option state.checkpoints.dir is deprecated, use execution.checkpointing.dir");
+    assertThat(problems.get(2)).isEqualTo("t: Flink option taskmanager.slots does not exist");
+  }
+
   // ------------------------------------------------------------------ Kafka Connect
 
   /** A Connect connector config with the services' config whose source it must mirror. */
