@@ -67,6 +67,14 @@ class InfraFilesTest {
         .isInstanceOf(RuntimeException.class);
   }
 
+  @Test
+  void composeVariablesResolveAsComposeResolvesThemWithAnEmptyEnvironment() {
+    assertThat(InfraFiles.interpolate("${RAGSTREAM_SOURCE_PASSWORD:-ragstream}", "p"))
+        .isEqualTo("ragstream");
+    assertThat(InfraFiles.interpolate("${A-x}/${B}/${C:?set C}", "p")).isEqualTo("x/p/p");
+    assertThat(InfraFiles.interpolate("code=$$(curl)", "p")).isEqualTo("code=$(curl)");
+  }
+
   // ------------------------------------------------------------------ images
 
   private List<String> allImageProblems() {
