@@ -871,6 +871,31 @@ class InfraFilesTest {
     assertThat(stringList(pvc.path("spec").path("accessModes"))).containsExactly("ReadWriteMany");
   }
 
+  @Test
+  void kubernetesPodsOfOurImageRunAsItsUserWithWritableVolumes() {
+    Matcher user =
+        Pattern.compile("(?m)^USER (\\d+):(\\d+)$")
+            .matcher(InfraFiles.read(infra.resolve("docker/ragstream/Dockerfile")));
+    assertThat(user.find()).as("numeric USER in the ragstream Dockerfile").isTrue();
+    List<String> checked = new ArrayList<>();
+    for (JsonNode deployment : ofKind(k8s, "Deployment")) {
+      JsonNode podSpec = deployment.path("spec").path("template").path("spec");
+      if (!podSpec
+          .path("containers")
+          .get(0)
+          .path("image")
+          .asText()
+          .startsWith("ragstream/ragstream:")) {
+        continue;
+      }
+      JsonNode security = podSpec.path("securityContext");
+      assertThat(security.path("runAsUser").asText()).isEqualTo(user.group(1));
+      assertThat(security.path("fsGroup").asText()).isEqualTo(user.group(2));
+      checked.add(deployment.path("metadata").path("name").asText());
+    }
+    assertThat(checked).hasSize(3);
+  }
+
   // ------------------------------------------------------------------ kustomize, Strimzi, versions
 
   @Test
