@@ -9,6 +9,7 @@ import io.debezium.relational.RelationalDatabaseConnectorConfig;
 import io.debezium.relational.TableId;
 import io.debezium.spi.topic.TopicNamingStrategy;
 import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.cli.config.ServiceSettings;
 import io.ragstream.cli.config.Settings;
 import io.ragstream.ingest.cdc.internal.DebeziumProperties;
 import io.ragstream.ingest.cdc.internal.HeartbeatTable;
@@ -50,24 +51,9 @@ import org.apache.kafka.connect.source.SourceConnector;
 final class InfraChecks {
   private InfraChecks() {}
 
-  /**
-   * Keys that the distributed services read but {@link LocalConfig#KEYS} does not list yet: they
-   * are being added concurrently (store selection and the services' metrics ports). This constant
-   * goes away when those keys land in the CLI; the indexing job's pending options are the {@code
-   * store.*} ones with the {@code ragstream.} prefix.
-   */
-  static final List<String> PENDING_KEYS =
-      List.of(
-          "store.kind",
-          "store.qdrant.url",
-          "store.qdrant.api-key",
-          "store.qdrant.collection",
-          "ingest.metrics-port",
-          "trainer.metrics-port");
-
   /** Every configuration key the CLI reads (environment variables are looked up for these). */
   static List<String> cliKeys() {
-    return Stream.concat(LocalConfig.KEYS.stream(), PENDING_KEYS.stream()).distinct().toList();
+    return ServiceSettings.ALL_KEYS;
   }
 
   // ---------------------------------------------------------------- images
@@ -204,7 +190,9 @@ final class InfraChecks {
    * @throws io.ragstream.core.error.ConfigException when the CLI would refuse it
    */
   static LocalConfig serviceConfig(Path file, Map<String, String> env) {
-    return LocalConfig.from(Settings.load(file, env, Map.of(), cliKeys()));
+    Settings settings = Settings.load(file, env, Map.of(), cliKeys());
+    ServiceSettings.from(settings); // the services' own keys (metrics ports, indexer group)
+    return LocalConfig.from(settings);
   }
 
   static Settings serviceSettings(Path file, Map<String, String> env) {
@@ -219,9 +207,12 @@ final class InfraChecks {
     for (ConfigOption<?> option : indexingOptions()) {
       keys.add(option.key());
     }
-    PENDING_KEYS.stream()
-        .filter(k -> k.startsWith("store."))
-        .forEach(k -> keys.add("ragstream." + k));
+    keys.addAll(
+        List.of(
+            "ragstream.store.kind",
+            "ragstream.store.qdrant.url",
+            "ragstream.store.qdrant.api-key",
+            "ragstream.store.qdrant.collection"));
     return keys;
   }
 
