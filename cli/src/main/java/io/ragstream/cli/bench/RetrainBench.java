@@ -1,6 +1,9 @@
 package io.ragstream.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
 import io.ragstream.cli.beir.BeirDataset;
 import io.ragstream.cli.beir.BeirQuery;
 import io.ragstream.cli.beir.EvalBeirCommand;
@@ -289,12 +292,37 @@ public final class RetrainBench implements Callable<Integer> {
               String prefix = prefix(r.documentIds().get(0));
               int n = 0;
               for (String doc : train.get(id).keySet()) {
-                client.feedback(r.queryId(), prefix + doc, true);
+                send(() -> client.feedback(r.queryId(), prefix + doc, true));
                 n++;
               }
               return n;
             });
     return sent.stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /**
+   * Retries a feedback post the gateway refused for now (503: its event log did not take it; 429:
+   * rate limit), with backoff; other failures end the bench.
+   */
+  private static final RetryPolicy<Object> REFUSED_FOR_NOW =
+      RetryPolicy.builder()
+          .handleIf(
+              e -> e instanceof GatewayException g && (g.status() == 503 || g.status() == 429))
+          .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(5))
+          .withMaxAttempts(30)
+          .build();
+
+  private interface Post {
+    void run() throws InterruptedException;
+  }
+
+  private static void send(Post post) throws InterruptedException {
+    try {
+      Failsafe.with(REFUSED_FOR_NOW).run(post::run);
+    } catch (FailsafeException e) {
+      if (e.getCause() instanceof InterruptedException interrupted) throw interrupted;
+      throw e;
+    }
   }
 
   private static String text(Map<String, BeirQuery> queries, String id) {

@@ -19,14 +19,15 @@ import java.util.Map;
  *
  * <p>Body: {@code {"queryId": string (the queryId of the search or answer), "documentId": string,
  * "relevant": boolean, "comment": string (optional, at most 1,000 characters)}}. Answers 202 {@code
- * {"status":"accepted","queryId":...,"documentId":...}} once the event is handed to the publisher
- * (publishing is asynchronous; a broker outage does not fail the request, it is counted as a
- * dropped event).
+ * {"status":"accepted","queryId":...,"documentId":...}} once the event log has acknowledged the
+ * event (with gateway events disabled, at once: the event is dropped by configuration).
  *
  * <p>Errors: 400 for a malformed body, an unknown or missing field or a bad value (the message
  * names the field); 404 when the query id was not served to this caller by this gateway within the
  * retention; 422 when the document was not among that query's hits. The last two only when {@link
- * QueryRecorder} checks feedback ({@code gateway.feedback.require-known-query}, default true).
+ * QueryRecorder} checks feedback ({@code gateway.feedback.require-known-query}, default true); 503
+ * with {@code Retry-After: 1} when the event log did not take the event (broker unreachable, or the
+ * publisher's queue full): nothing was kept and the client sends it again.
  */
 final class FeedbackHandler implements Handler<RoutingContext> {
   private static final List<String> FIELDS =
@@ -71,12 +72,34 @@ final class FeedbackHandler implements Handler<RoutingContext> {
       }
       case ACCEPTED -> {}
     }
-    recorder.events().publishFeedback(event);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("status", "accepted");
-    out.put("queryId", event.queryId());
-    out.put("documentId", event.documentId());
-    Responses.json(ctx, 202, out);
+    // Feedback is training data: answer 202 only once the event log has it, so that a client is
+    // never told "accepted" for a judgement that was dropped (a full publisher queue or a broker
+    // outage answers 503 and the client sends it again).
+    FeedbackEvent accepted = event;
+    recorder
+        .events()
+        .publishFeedback(event)
+        .onComplete(
+            published -> {
+              if (ctx.response().ended() || ctx.response().closed()) {
+                return;
+              }
+              if (published.failed()) {
+                ctx.response().putHeader("Retry-After", "1");
+                ctx.fail(
+                    new HttpException(
+                        503,
+                        "feedback not recorded: the event log did not take it ("
+                            + published.cause().getMessage()
+                            + "); nothing was kept, send it again"));
+                return;
+              }
+              Map<String, Object> out = new LinkedHashMap<>();
+              out.put("status", "accepted");
+              out.put("queryId", accepted.queryId());
+              out.put("documentId", accepted.documentId());
+              Responses.json(ctx, 202, out);
+            });
   }
 
   private static FeedbackEvent parse(JsonNode root, Caller caller) {

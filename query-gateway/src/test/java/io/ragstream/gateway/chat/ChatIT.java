@@ -373,6 +373,9 @@ class ChatIT {
     final BlockingQueue<FeedbackEvent> feedback = new LinkedBlockingQueue<>();
     final BlockingQueue<AnswerEvent> answers = new LinkedBlockingQueue<>();
 
+    /** When set, feedback publishes fail with it (a broker outage, a full publisher queue). */
+    volatile RuntimeException feedbackFailure;
+
     @Override
     public Future<Void> publishQuery(QueryEvent event) {
       queries.add(event);
@@ -381,6 +384,7 @@ class ChatIT {
 
     @Override
     public Future<Void> publishFeedback(FeedbackEvent event) {
+      if (feedbackFailure != null) return Future.failedFuture(feedbackFailure);
       feedback.add(event);
       return Future.succeededFuture();
     }
@@ -459,6 +463,33 @@ class ChatIT {
     assertThat(chatted.kind()).isEqualTo(QueryEvent.CHAT);
     assertThat(chatted.queryId()).isEqualTo(done.get("queryId").asText());
     assertThat(chatted.documentIds()).containsExactlyElementsOf(documentIds(done));
+  }
+
+  @Test
+  void feedbackTheEventLogDidNotTakeIs503WithRetryAfterNotAccepted() throws Exception {
+    start();
+    JsonObject search =
+        post("/v1/search", ALICE_KEY, "{\"query\":\"paid vacation\",\"k\":3}").bodyAsJsonObject();
+    String judgement =
+        new JsonObject()
+            .put("queryId", search.getString("queryId"))
+            .put("documentId", search.getJsonArray("hits").getJsonObject(0).getString("documentId"))
+            .put("relevant", true)
+            .encode();
+    events.feedbackFailure =
+        new java.util.concurrent.RejectedExecutionException(
+            "1000 events already pending for Kafka (slow or unreachable); dropped");
+
+    HttpResponse<Buffer> refused = post("/v1/feedback", ALICE_KEY, judgement);
+
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(503);
+    assertThat(refused.getHeader("Retry-After")).isEqualTo("1");
+    assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("message"))
+        .contains("not recorded", "send it again", "already pending");
+    events.feedbackFailure = null;
+    HttpResponse<Buffer> retried = post("/v1/feedback", ALICE_KEY, judgement);
+    assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
+    assertThat(events.feedback).hasSize(1);
   }
 
   @Test
