@@ -48,6 +48,8 @@ import java.util.Map;
  *     GatewaySettings#KEYS})
  * @param cdc heartbeats and the replication-slot metrics ({@link CdcSettings#KEYS})
  * @param retraining drift detection, trigger and trainer ({@link RetrainingSettings#KEYS})
+ * @param llmLora external LLM LoRA training ({@link LlmLoraSettings#KEYS}); {@code null} when it is
+ *     off (the default)
  */
 public record LocalConfig(
     Path dataDir,
@@ -66,7 +68,8 @@ public record LocalConfig(
     LuceneStoreOptions storeOptions,
     GatewaySettings gateway,
     CdcSettings cdc,
-    RetrainingSettings retraining) {
+    RetrainingSettings retraining,
+    LlmLoraSettings llmLora) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -100,7 +103,10 @@ public record LocalConfig(
                   "search.alpha",
                   "search.bm25-fields"),
               java.util.stream.Stream.of(
-                      GatewaySettings.KEYS, CdcSettings.KEYS, RetrainingSettings.KEYS)
+                      GatewaySettings.KEYS,
+                      CdcSettings.KEYS,
+                      RetrainingSettings.KEYS,
+                      LlmLoraSettings.KEYS)
                   .flatMap(List::stream))
           .toList();
 
@@ -162,7 +168,8 @@ public record LocalConfig(
         storeOptions(s),
         GatewaySettings.from(s),
         CdcSettings.from(s),
-        RetrainingSettings.from(s, dataDir));
+        RetrainingSettings.from(s, dataDir),
+        LlmLoraSettings.from(s, dataDir));
   }
 
   /**

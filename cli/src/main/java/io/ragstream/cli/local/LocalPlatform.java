@@ -341,8 +341,11 @@ public final class LocalPlatform implements AutoCloseable {
             .withEmbedder(embedderId)
             .withPairs(retraining.minNewPairs(), retraining.pairsAlone())
             .withTimes(retraining.cooldown(), KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT);
+    LlmLoraWiring llmLora =
+        LlmLoraWiring.create(config.llmLora(), bootstrapServers, Clock.systemUTC());
+    closeables.push(llmLora); // closed after the trainer, which runs its jobs
     TriggerConfig triggerConfig =
-        TriggerConfig.builder(config.dataDir()).policy(queryPolicy).build();
+        llmLora.addPolicy(TriggerConfig.builder(config.dataDir()).policy(queryPolicy)).build();
     TrainerTrigger trigger =
         new TrainerTrigger(bootstrapServers, triggerConfig, metrics.registry());
     closeables.push(trigger);
@@ -366,11 +369,11 @@ public final class LocalPlatform implements AutoCloseable {
         new TrainingJobRunner(
                 bootstrapServers,
                 queryJob,
-                null,
+                llmLora.runner(),
                 registry,
                 adapterLog,
                 Duration.ofMinutes(2),
-                KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
+                llmLora.maxJobTime(KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT),
                 Clock.systemUTC())
             .bindTo(metrics.registry());
     closeables.push(trainer);
