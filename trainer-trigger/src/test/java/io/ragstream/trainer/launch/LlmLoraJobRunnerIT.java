@@ -216,6 +216,25 @@ class LlmLoraJobRunnerIT {
   }
 
   @Test
+  void cancelAllStopsTheRunningJobOnShutdown() throws Exception {
+    String jobId = UUID.randomUUID().toString();
+    LlmLoraJobRunner runner = runner(List.of("bash", "-c", "echo started; sleep 300"), 1, EVENTS);
+    assertThat(runner.cancelAll()).isZero();
+
+    CompletableFuture<LlmLoraJobRunner.Outcome> outcome =
+        CompletableFuture.supplyAsync(() -> runner.train(request(jobId), null));
+    Path log = runner.jobDir(jobId).resolve(JobSpec.LOG_FILE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Files.exists(log) && Files.readString(log).contains("started"));
+    assertThat(runner.cancelAll()).isEqualTo(1);
+
+    LlmLoraJobRunner.Outcome ended = outcome.get(30, TimeUnit.SECONDS);
+    assertThat(ended.result().outcome()).isEqualTo(Outcome.CANCELLED);
+    assertThat(ended.events()).isEmpty();
+  }
+
+  @Test
   void failsNamingTheRegisteredAdapterWhenVllmAlreadyServesItsName() {
     String jobId = "3f2a9c1b-0000-4000-8000-000000000002";
     vllmServer.loras.put("rag-llama-llm-20261123-213000-3f2a9c1b", "/old/weights");
