@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class LlmLoraWiring implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LlmLoraWiring.class);
 
+  /** Time beyond the kill grace that {@link #close()} waits for cancelled jobs to end. */
+  static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+
   private final LlmLoraSettings settings;
   private final LlmLoraJobRunner runner;
   private final Deque<AutoCloseable> closeables;
@@ -143,15 +146,36 @@ public final class LlmLoraWiring implements AutoCloseable {
   }
 
   /**
+   * Waits until the cancelled jobs have ended (a local process tree gets SIGKILL after the kill
+   * grace; the launcher's timer that sends it must outlive the wait), at most {@code bound}.
+   */
+  private void awaitStopped(Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    try {
+      while (runner.runningJobs() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (runner.runningJobs() > 0) {
+      LOG.warn("{} LLM LoRA job(s) still stopping after {}", runner.runningJobs(), bound);
+    }
+  }
+
+  /**
    * Cancels the jobs still running ({@link LlmLoraJobRunner#cancelAll()}: a local process tree is
-   * stopped, a Kubernetes Job deleted), then closes the vLLM loader, the launcher and the clients;
-   * idempotent.
+   * stopped, a Kubernetes Job deleted) and waits up to the kill grace + {@link #STOP_MARGIN} for
+   * them to end, then closes the vLLM loader, the launcher and the clients; idempotent.
    */
   @Override
   public void close() {
     if (runner != null) {
       int cancelled = runner.cancelAll();
-      if (cancelled > 0) LOG.info("Cancelled {} running LLM LoRA job(s) on shutdown", cancelled);
+      if (cancelled > 0) {
+        LOG.info("Cancelled {} running LLM LoRA job(s) on shutdown", cancelled);
+        awaitStopped(settings.config().killGrace().plus(STOP_MARGIN));
+      }
     }
     while (!closeables.isEmpty()) {
       AutoCloseable c = closeables.pop();

@@ -189,6 +189,11 @@ public final class LlmLoraJobRunner {
     return n;
   }
 
+  /** How many jobs this runner is running now (launched and not yet ended). */
+  public int runningJobs() {
+    return running.size();
+  }
+
   private record Ending(
       TrainingJobResult.Outcome outcome,
       String adapterId,

@@ -227,11 +227,13 @@ class LlmLoraJobRunnerIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> Files.exists(log) && Files.readString(log).contains("started"));
+    assertThat(runner.runningJobs()).isEqualTo(1);
     assertThat(runner.cancelAll()).isEqualTo(1);
 
     LlmLoraJobRunner.Outcome ended = outcome.get(30, TimeUnit.SECONDS);
     assertThat(ended.result().outcome()).isEqualTo(Outcome.CANCELLED);
     assertThat(ended.events()).isEmpty();
+    assertThat(runner.runningJobs()).isZero();
   }
 
   @Test
