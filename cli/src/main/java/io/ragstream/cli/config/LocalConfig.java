@@ -50,6 +50,8 @@ import java.util.Map;
  * @param retraining drift detection, trigger and trainer ({@link RetrainingSettings#KEYS})
  * @param store the vector store ({@link StoreSettings#KEYS}); {@code ragstream local} runs on
  *     Lucene only
+ * @param llmLora external LLM LoRA training ({@link LlmLoraSettings#KEYS}); {@code null} when it is
+ *     off (the default)
  */
 public record LocalConfig(
     Path dataDir,
@@ -69,7 +71,8 @@ public record LocalConfig(
     GatewaySettings gateway,
     CdcSettings cdc,
     RetrainingSettings retraining,
-    StoreSettings store) {
+    StoreSettings store,
+    LlmLoraSettings llmLora) {
 
   /** Every key {@link #from} reads (for environment lookup and documentation). */
   public static final List<String> KEYS =
@@ -106,7 +109,8 @@ public record LocalConfig(
                       GatewaySettings.KEYS,
                       CdcSettings.KEYS,
                       RetrainingSettings.KEYS,
-                      StoreSettings.KEYS)
+                      StoreSettings.KEYS,
+                      LlmLoraSettings.KEYS)
                   .flatMap(List::stream))
           .toList();
 
@@ -170,7 +174,8 @@ public record LocalConfig(
         GatewaySettings.from(s),
         CdcSettings.from(s),
         RetrainingSettings.from(s, dataDir),
-        StoreSettings.from(s, dataDir, storeOptions, embedder));
+        StoreSettings.from(s, dataDir, storeOptions, embedder),
+        LlmLoraSettings.from(s, dataDir));
   }
 
   /**

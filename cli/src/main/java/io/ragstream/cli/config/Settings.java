@@ -104,6 +104,20 @@ public final class Settings {
     return Optional.of(n);
   }
 
+  /**
+   * The keys that have a value and start with {@code prefix}, from any layer, sorted. The
+   * environment layer only holds the known keys given to {@link #load}, so keys the caller cannot
+   * list in advance (e.g. Kubernetes resource names such as {@code nvidia.com/gpu}) come from the
+   * file or the flags only.
+   */
+  public java.util.SortedSet<String> keysUnder(String prefix) {
+    java.util.SortedSet<String> keys = new java.util.TreeSet<>();
+    for (String key : values.keySet()) {
+      if (key.startsWith(prefix)) keys.add(key);
+    }
+    return keys;
+  }
+
   public String string(String key, String defaultValue) {
     return values.getOrDefault(key, defaultValue);
   }

@@ -103,6 +103,7 @@ public final class TrainerService implements AutoCloseable {
           s.parts.push(
               TrainerPart.start(
                   config.retraining(),
+                  config.llmLora(),
                   config.dataDir(),
                   bootstrap,
                   embedderId,

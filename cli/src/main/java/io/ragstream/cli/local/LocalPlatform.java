@@ -188,6 +188,7 @@ public final class LocalPlatform implements AutoCloseable {
       closeables.push(
           TrainerPart.start(
               retraining,
+              config.llmLora(),
               config.dataDir(),
               bootstrapServers,
               queryEmbedder.id(),

@@ -1,7 +1,9 @@
 package io.ragstream.cli.platform;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.cli.config.LlmLoraSettings;
 import io.ragstream.cli.config.RetrainingSettings;
+import io.ragstream.cli.local.LlmLoraWiring;
 import io.ragstream.core.adapter.FileAdapterRegistry;
 import io.ragstream.core.event.AdapterKind;
 import io.ragstream.core.model.Topics;
@@ -50,6 +52,7 @@ public final class TrainerPart implements AutoCloseable {
    * Starts the trigger (waits up to 120 s for it to run) and the trainer. The topics of the
    * retraining loop must exist (the caller creates them).
    *
+   * @param llmLora external LLM LoRA training, or null when it is off
    * @param dataDir where the trigger keeps its state
    * @param embedderId id (model + revision) of the embedder whose queries adapters are trained for
    * @param store the index whose document vectors the trainer reads (blocking reads only)
@@ -58,6 +61,7 @@ public final class TrainerPart implements AutoCloseable {
    */
   public static TrainerPart start(
       RetrainingSettings retraining,
+      LlmLoraSettings llmLora,
       Path dataDir,
       String bootstrapServers,
       String embedderId,
@@ -66,7 +70,7 @@ public final class TrainerPart implements AutoCloseable {
       throws Exception {
     TrainerPart part = new TrainerPart();
     try {
-      part.startAll(retraining, dataDir, bootstrapServers, embedderId, store, registry);
+      part.startAll(retraining, llmLora, dataDir, bootstrapServers, embedderId, store, registry);
       return part;
     } catch (Exception | Error e) {
       part.close();
@@ -76,6 +80,7 @@ public final class TrainerPart implements AutoCloseable {
 
   private void startAll(
       RetrainingSettings retraining,
+      LlmLoraSettings llmLoraSettings,
       Path dataDir,
       String bootstrapServers,
       String embedderId,
@@ -87,7 +92,11 @@ public final class TrainerPart implements AutoCloseable {
             .withEmbedder(embedderId)
             .withPairs(retraining.minNewPairs(), retraining.pairsAlone())
             .withTimes(retraining.cooldown(), KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT);
-    TriggerConfig triggerConfig = TriggerConfig.builder(dataDir).policy(queryPolicy).build();
+    // Closed after the trainer (pushed first), which runs its jobs.
+    LlmLoraWiring llmLora =
+        parts.push(LlmLoraWiring.create(llmLoraSettings, bootstrapServers, Clock.systemUTC()));
+    TriggerConfig triggerConfig =
+        llmLora.addPolicy(TriggerConfig.builder(dataDir).policy(queryPolicy)).build();
     trigger = parts.push(new TrainerTrigger(bootstrapServers, triggerConfig, meters));
     trigger.start().get(120, TimeUnit.SECONDS);
 
@@ -109,11 +118,11 @@ public final class TrainerPart implements AutoCloseable {
             new TrainingJobRunner(
                     bootstrapServers,
                     queryJob,
-                    null,
+                    llmLora.runner(),
                     registry,
                     adapterLog,
                     Duration.ofMinutes(2),
-                    KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT,
+                    llmLora.maxJobTime(KindPolicy.DEFAULT_QUERY_ADAPTER_JOB_TIMEOUT),
                     Clock.systemUTC())
                 .bindTo(meters));
     runner.start();

@@ -27,6 +27,11 @@ import java.util.Objects;
  *     promotion or rollback by hand
  * @param reason why this happened, human-readable; never blank
  * @param at when, epoch ms, {@code >= 0}
+ * @param servedName the model name an OpenAI-compatible server (vLLM) serves this adapter under, to
+ *     put in a chat request's {@code model} field, e.g. {@code
+ *     rag-llama-llm-20261123-213000-3f2a9c1b}; set on the {@link Status#PROMOTED} event of an
+ *     {@link AdapterKind#LLM_LORA} adapter that was loaded, {@code null} otherwise (query adapters
+ *     and LLM adapters that are not served); matches {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}}
  * @throws IllegalArgumentException from the constructor, naming the field, when a value breaks the
  *     rules above
  */
@@ -40,7 +45,8 @@ public record AdapterEvent(
     String parent,
     String jobId,
     String reason,
-    long at) {
+    long at,
+    String servedName) {
 
   /** The {@link #adapterId()} that stands for "no adapter": serve the base model. */
   public static final String BASE = "base";
@@ -53,6 +59,24 @@ public record AdapterEvent(
     REJECTED,
     /** Now the serving adapter for its {@link #key()} (also how a rollback is announced). */
     PROMOTED
+  }
+
+  private static final java.util.regex.Pattern SERVED_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  /** An event without a {@link #servedName()} (every query adapter event). */
+  public AdapterEvent(
+      String adapterId,
+      AdapterKind kind,
+      String embedder,
+      String uri,
+      Status status,
+      Map<String, Double> metrics,
+      String parent,
+      String jobId,
+      String reason,
+      long at) {
+    this(adapterId, kind, embedder, uri, status, metrics, parent, jobId, reason, at, null);
   }
 
   public AdapterEvent {
@@ -86,6 +110,16 @@ public record AdapterEvent(
     requireNotBlank("reason", reason);
     if (at < 0) {
       throw new IllegalArgumentException("at must be >= 0, was " + at);
+    }
+    if (servedName != null) {
+      if (kind != AdapterKind.LLM_LORA || BASE.equals(adapterId)) {
+        throw new IllegalArgumentException(
+            "servedName is for LLM_LORA adapters only, was set on " + kind + " " + adapterId);
+      }
+      if (!SERVED_NAME.matcher(servedName).matches()) {
+        throw new IllegalArgumentException(
+            "servedName must match " + SERVED_NAME.pattern() + ", was '" + servedName + "'");
+      }
     }
   }
 

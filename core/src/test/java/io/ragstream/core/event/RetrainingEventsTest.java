@@ -136,6 +136,60 @@ class RetrainingEventsTest {
   }
 
   @Test
+  void llmAdapterEventCarriesItsServedNameThroughJson() throws Exception {
+    AdapterEvent promoted =
+        new AdapterEvent(
+            "llm-20261123-213000-3f2a9c1b",
+            AdapterKind.LLM_LORA,
+            "meta-llama/Llama-3.2-1B-Instruct",
+            "file:/tmp/llm-adapters/llm-20261123-213000-3f2a9c1b",
+            AdapterEvent.Status.PROMOTED,
+            Map.of("dataset.examples", 3.0),
+            null,
+            ID,
+            "loaded into vLLM",
+            9,
+            "rag-llama-llm-20261123-213000-3f2a9c1b");
+
+    String json = Json.write(promoted);
+
+    assertThat(json).contains("\"servedName\":\"rag-llama-llm-20261123-213000-3f2a9c1b\"");
+    assertThat(Json.mapper().readValue(json, AdapterEvent.class)).isEqualTo(promoted);
+    String older = json.replace(",\"servedName\":\"rag-llama-llm-20261123-213000-3f2a9c1b\"", "");
+    assertThat(Json.mapper().readValue(older, AdapterEvent.class).servedName()).isNull();
+    assertThatThrownBy(
+            () ->
+                new AdapterEvent(
+                    "qa-1",
+                    AdapterKind.QUERY_ADAPTER,
+                    SampleEvents.EMBEDDER,
+                    "file:/tmp/qa-1",
+                    AdapterEvent.Status.PROMOTED,
+                    Map.of(),
+                    null,
+                    null,
+                    "r",
+                    1,
+                    "rag-llama-qa-1"))
+        .hasMessageContaining("servedName is for LLM_LORA");
+    assertThatThrownBy(
+            () ->
+                new AdapterEvent(
+                    "llm-1",
+                    AdapterKind.LLM_LORA,
+                    "m",
+                    "file:/tmp/llm-1",
+                    AdapterEvent.Status.PROMOTED,
+                    Map.of(),
+                    null,
+                    null,
+                    "r",
+                    1,
+                    "bad name"))
+        .hasMessageContaining("servedName must match");
+  }
+
+  @Test
   void adapterEventRoundTripsAndBaseHasNoUri() throws Exception {
     AdapterEvent promoted =
         new AdapterEvent(

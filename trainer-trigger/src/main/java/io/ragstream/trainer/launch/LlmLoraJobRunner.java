@@ -1,10 +1,10 @@
 package io.ragstream.trainer.launch;
 
 import io.ragstream.core.error.RagstreamException;
+import io.ragstream.core.event.AdapterEvent;
 import io.ragstream.core.event.AdapterKind;
 import io.ragstream.core.event.TrainingJobRequest;
 import io.ragstream.core.event.TrainingJobResult;
-import io.ragstream.core.event.TrainingJobResult.Outcome;
 import io.ragstream.trainer.dataset.ChatDataset;
 import io.ragstream.trainer.dataset.ChatDatasetExporter;
 import io.ragstream.trainer.dataset.DatasetInput;
@@ -12,6 +12,8 @@ import io.ragstream.trainer.dataset.DatasetSource;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -35,7 +37,15 @@ import org.slf4j.LoggerFactory;
  * TIMED_OUT and CANCELLED as the launcher reports them ({@link #cancel}). Any other exception also
  * ends in a FAILED result (logged), so every request gets a result.
  *
- * <p>{@link #run} blocks for the whole job; run jobs on their own threads. Thread-safe.
+ * <p>{@link #train} also returns the {@link AdapterEvent}s to publish on {@code ragstream.adapters}
+ * (key {@code LLM_LORA:<base-model>}): a registered adapter is a CANDIDATE; once vLLM has loaded it
+ * under its new name it is PROMOTED with that {@link AdapterEvent#servedName()} (there is no
+ * quality gate for LLM adapters: loading is the promotion); when vLLM refused it, it is REJECTED
+ * with vLLM's reason. Without vLLM the CANDIDATE is the only event. Nothing is registered, so no
+ * event is returned, when the job did not succeed.
+ *
+ * <p>{@link #run} and {@link #train} block for the whole job; run jobs on their own threads.
+ * Thread-safe.
  */
 public final class LlmLoraJobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(LlmLoraJobRunner.class);
@@ -85,12 +95,46 @@ public final class LlmLoraJobRunner {
   }
 
   /**
+   * What a job came to: the events to publish on {@code ragstream.adapters} first, then the result
+   * for {@code ragstream.training-results}.
+   *
+   * @param events the adapter's CANDIDATE and then PROMOTED or REJECTED event, in order; empty when
+   *     no adapter was registered
+   * @param result the job's result; never null
+   */
+  public record Outcome(List<AdapterEvent> events, TrainingJobResult result) {
+    public Outcome {
+      events = List.copyOf(events);
+      Objects.requireNonNull(result, "result");
+    }
+  }
+
+  /** The base model every adapter of this runner is for: the {@code embedder} of its events. */
+  public String baseModel() {
+    return config.baseModel();
+  }
+
+  /**
    * Runs {@code request} to its end.
    *
    * @return the result to publish on {@code ragstream.training-results}; never null
    * @throws IllegalArgumentException when {@code request} is not of kind LLM_LORA
    */
   public TrainingJobResult run(TrainingJobRequest request) {
+    return train(request, null).result();
+  }
+
+  /**
+   * Runs {@code request} to its end and says which adapter events it produced (see the class
+   * comment).
+   *
+   * @param parent the LLM adapter serving when the job started (the {@code adapterId} of the latest
+   *     PROMOTED event of key {@code LLM_LORA:<base-model>}, or {@link AdapterEvent#BASE}); {@code
+   *     null} when unknown; becomes the events' {@code parent}
+   * @return the events and the result; never null
+   * @throws IllegalArgumentException when {@code request} is not of kind LLM_LORA
+   */
+  public Outcome train(TrainingJobRequest request, String parent) {
     Objects.requireNonNull(request, "request");
     if (request.kind() != AdapterKind.LLM_LORA) {
       throw new IllegalArgumentException(
@@ -100,11 +144,12 @@ public final class LlmLoraJobRunner {
     String jobId = request.jobId();
     LOG.info("job {} starts: {}", jobId, request.reason());
     try {
-      return finish(request, startedAt, execute(request));
+      Ending ending = execute(request);
+      return new Outcome(events(request, parent, ending), finish(request, startedAt, ending));
     } catch (RuntimeException e) {
       // A result must still be published, or the trigger would count the job as running.
       LOG.error("job {} failed unexpectedly", jobId, e);
-      return finish(request, startedAt, failed("unexpected error: " + e));
+      return new Outcome(List.of(), finish(request, startedAt, failed("unexpected error: " + e)));
     } finally {
       running.remove(jobId);
       cancelled.remove(jobId);
@@ -126,7 +171,95 @@ public final class LlmLoraJobRunner {
     return false;
   }
 
-  private record Ending(Outcome outcome, String adapterId, String message) {}
+  /**
+   * How {@link #execute} ended; {@code registered} and {@code metrics} are set once the adapter is
+   * registered, {@code servedName} once vLLM loaded it, {@code refusal} when vLLM refused it.
+   */
+  /**
+   * Cancels every job this runner is running (on shutdown, so no training process outlives the
+   * trainer); each ends CANCELLED.
+   *
+   * @return how many jobs were cancelled
+   */
+  public int cancelAll() {
+    int n = 0;
+    for (String jobId : List.copyOf(running.keySet())) {
+      if (cancel(jobId)) n++;
+    }
+    return n;
+  }
+
+  /** How many jobs this runner is running now (launched and not yet ended). */
+  public int runningJobs() {
+    return running.size();
+  }
+
+  private record Ending(
+      TrainingJobResult.Outcome outcome,
+      String adapterId,
+      String message,
+      RegisteredAdapter registered,
+      Map<String, Double> metrics,
+      String servedName,
+      String refusal) {
+    Ending(TrainingJobResult.Outcome outcome, String adapterId, String message) {
+      this(outcome, adapterId, message, null, Map.of(), null, null);
+    }
+  }
+
+  private List<AdapterEvent> events(TrainingJobRequest request, String parent, Ending ending) {
+    RegisteredAdapter registered = ending.registered();
+    if (registered == null) {
+      return List.of();
+    }
+    List<AdapterEvent> events = new ArrayList<>();
+    String uri = registered.directory().toAbsolutePath().toUri().toString();
+    events.add(
+        new AdapterEvent(
+            registered.adapterId(),
+            AdapterKind.LLM_LORA,
+            config.baseModel(),
+            uri,
+            AdapterEvent.Status.CANDIDATE,
+            ending.metrics(),
+            parent,
+            request.jobId(),
+            "trained on "
+                + ending.metrics().getOrDefault("dataset.examples", 0.0).intValue()
+                + " examples and registered",
+            clock.millis()));
+    if (ending.servedName() != null) {
+      events.add(
+          new AdapterEvent(
+              registered.adapterId(),
+              AdapterKind.LLM_LORA,
+              config.baseModel(),
+              uri,
+              AdapterEvent.Status.PROMOTED,
+              ending.metrics(),
+              parent,
+              request.jobId(),
+              "loaded into vLLM as model '"
+                  + ending.servedName()
+                  + "'; no quality gate for LLM adapters: loading promotes",
+              clock.millis(),
+              ending.servedName()));
+    } else if (ending.refusal() != null) {
+      events.add(
+          new AdapterEvent(
+              registered.adapterId(),
+              AdapterKind.LLM_LORA,
+              config.baseModel(),
+              uri,
+              AdapterEvent.Status.REJECTED,
+              ending.metrics(),
+              parent,
+              request.jobId(),
+              ending.refusal(),
+              clock.millis()));
+    }
+    return events;
+  }
 
   private Ending execute(TrainingJobRequest request) {
     String jobId = request.jobId();
@@ -160,7 +293,7 @@ public final class LlmLoraJobRunner {
               + config.minExamples());
     }
     if (cancelled.contains(jobId)) {
-      return new Ending(Outcome.CANCELLED, null, "cancelled before launch");
+      return new Ending(TrainingJobResult.Outcome.CANCELLED, null, "cancelled before launch");
     }
     JobSpec spec =
         new JobSpec(
@@ -184,6 +317,12 @@ public final class LlmLoraJobRunner {
       return new Ending(outcome.outcome(), null, outcome.message());
     }
     RegisteredAdapter registered;
+    Map<String, Double> metrics =
+        Map.of(
+            "train.seconds", (clock.millis() - launchedAt) / 1000.0,
+            "dataset.examples", (double) examples,
+            "dataset.train", (double) dataset.manifest().counts().train(),
+            "dataset.validation", (double) dataset.manifest().counts().validation());
     try {
       registered =
           sink.register(
@@ -191,11 +330,7 @@ public final class LlmLoraJobRunner {
                   jobId,
                   config.baseModel(),
                   succeeded.adapterDir(),
-                  Map.of(
-                      "train.seconds", (clock.millis() - launchedAt) / 1000.0,
-                      "dataset.examples", (double) examples,
-                      "dataset.train", (double) dataset.manifest().counts().train(),
-                      "dataset.validation", (double) dataset.manifest().counts().validation()),
+                  metrics,
                   dataset.manifest().sources()));
     } catch (RagstreamException | UncheckedIOException | IllegalStateException e) {
       return failed("trained, but registering the adapter failed: " + e.getMessage());
@@ -204,7 +339,13 @@ public final class LlmLoraJobRunner {
         "trained on " + examples + " examples; registered as " + registered.adapterId();
     if (vllm == null) {
       return new Ending(
-          Outcome.SUCCEEDED, registered.adapterId(), trained + "; no vLLM configured to load it");
+          TrainingJobResult.Outcome.SUCCEEDED,
+          registered.adapterId(),
+          trained + "; no vLLM configured to load it",
+          registered,
+          metrics,
+          null,
+          null);
     }
     String name =
         VllmAdapterLoader.servedName(config.vllm().adapterNamePrefix(), registered.adapterId());
@@ -215,13 +356,24 @@ public final class LlmLoraJobRunner {
     try {
       vllm.load(name, path);
     } catch (RagstreamException e) {
-      return failed(
-          trained + ", but loading it into vLLM as " + name + " failed: " + e.getMessage());
+      String refusal = "loading it into vLLM as " + name + " failed: " + e.getMessage();
+      return new Ending(
+          TrainingJobResult.Outcome.FAILED,
+          null,
+          trained + ", but " + refusal,
+          registered,
+          metrics,
+          null,
+          refusal);
     }
     return new Ending(
-        Outcome.SUCCEEDED,
+        TrainingJobResult.Outcome.SUCCEEDED,
         registered.adapterId(),
-        trained + "; vLLM serves it as model '" + name + "'");
+        trained + "; vLLM serves it as model '" + name + "'",
+        registered,
+        metrics,
+        name,
+        null);
   }
 
   private static JobOutcome await(JobHandle handle) {
@@ -245,7 +397,7 @@ public final class LlmLoraJobRunner {
   }
 
   private static Ending failed(String message) {
-    return new Ending(Outcome.FAILED, null, message);
+    return new Ending(TrainingJobResult.Outcome.FAILED, null, message);
   }
 
   private TrainingJobResult finish(TrainingJobRequest request, long startedAt, Ending ending) {

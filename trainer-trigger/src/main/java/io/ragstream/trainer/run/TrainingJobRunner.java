@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * The trainer: runs every {@link TrainingJobRequest} of {@code ragstream.training-jobs}, one at a
  * time, and publishes what came of it: {@link AdapterEvent}s on {@code ragstream.adapters} (the
  * query adapter's CANDIDATE, then PROMOTED or REJECTED by the evaluation gate) and one {@link
- * TrainingJobResult} on {@code ragstream.training-results}, which ends the job for the trigger.
+ * TrainingJobResult} on {@code ragstream.training-results}, which ends the job for the trigger. LLM
+ * LoRA adapters are announced too: CANDIDATE when registered, PROMOTED with the name vLLM serves
+ * them under once loaded ({@link AdapterEvent#servedName()}), REJECTED when vLLM refused them
+ * (docs/llm-lora.md).
  *
  * <ul>
  *   <li>{@link AdapterKind#QUERY_ADAPTER}: the labelled pairs up to the request's {@code dataset}
@@ -253,7 +256,7 @@ public final class TrainingJobRunner implements AutoCloseable {
                 "LLM LoRA jobs are not configured (training.llm-lora.*); nothing was launched",
                 startedAt);
           }
-          yield llmLoraRunner.run(request);
+          yield runLlmLora(request);
         }
       };
     } catch (RuntimeException e) {
@@ -275,6 +278,22 @@ public final class TrainingJobRunner implements AutoCloseable {
             new KafkaTrainingPairSource(
                 bootstrapServers, request.dataset(), request.embedder(), readTimeout),
             servingAdapter);
+    outcome.events().forEach(adapterLog::publish);
+    return outcome.result();
+  }
+
+  /**
+   * Runs an LLM LoRA job and publishes its adapter events (CANDIDATE, then PROMOTED with the vLLM
+   * served name or REJECTED) before its result; the events' parent is the LLM adapter serving for
+   * the runner's base model now.
+   */
+  private TrainingJobResult runLlmLora(TrainingJobRequest request) {
+    String key = AdapterKind.LLM_LORA + ":" + llmLoraRunner.baseModel();
+    String parent =
+        AdapterLog.serving(adapterLog.history(), key)
+            .map(AdapterEvent::adapterId)
+            .orElse(AdapterEvent.BASE);
+    LlmLoraJobRunner.Outcome outcome = llmLoraRunner.train(request, parent);
     outcome.events().forEach(adapterLog::publish);
     return outcome.result();
   }

@@ -27,10 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * API key, a request without {@code Authorization: Bearer <key>} gets 401. No vLLM can run here (no
  * GPU, no wheel), so this stands in for it.
  */
-final class FakeVllmServer implements AutoCloseable {
-  final String baseModel;
-  final Map<String, String> loras = new ConcurrentHashMap<>();
-  final List<String> requests = new CopyOnWriteArrayList<>();
+public final class FakeVllmServer implements AutoCloseable {
+  /** The base model {@code GET /v1/models} lists. */
+  public final String baseModel;
+
+  /** Loaded adapters: served name to path. */
+  public final Map<String, String> loras = new ConcurrentHashMap<>();
+
+  /** Every request as {@code METHOD /path}, in arrival order. */
+  public final List<String> requests = new CopyOnWriteArrayList<>();
 
   /** Answer this many next requests (any path) with 503. */
   final AtomicInteger failNext = new AtomicInteger();
@@ -42,7 +47,12 @@ final class FakeVllmServer implements AutoCloseable {
   private final HttpServer server;
   private final String apiKey;
 
-  FakeVllmServer(Vertx vertx, String baseModel, String apiKey) throws Exception {
+  /**
+   * Starts the server on a free port of 127.0.0.1.
+   *
+   * @param apiKey the key requests must carry, or {@code null} for none
+   */
+  public FakeVllmServer(Vertx vertx, String baseModel, String apiKey) throws Exception {
     this.vertx = vertx;
     this.baseModel = baseModel;
     this.apiKey = apiKey;
@@ -57,7 +67,7 @@ final class FakeVllmServer implements AutoCloseable {
   }
 
   /** {@code http://127.0.0.1:<port>/v1}. */
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.actualPort() + "/v1";
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ragstream.core.event.AdapterEvent;
 import io.ragstream.core.event.AdapterKind;
 import io.ragstream.core.event.TrainingJobRequest;
 import io.ragstream.core.event.TrainingJobResult;
@@ -128,10 +129,36 @@ class LlmLoraJobRunnerIT {
   void trainsRegistersAndLoadsTheAdapterUnderANewName() throws Exception {
     String jobId = "3f2a9c1b-0000-4000-8000-000000000001";
 
-    TrainingJobResult result = runner(fakeTrainer(), 3, EVENTS).run(request(jobId));
+    LlmLoraJobRunner.Outcome outcome =
+        runner(fakeTrainer(), 3, EVENTS).train(request(jobId), AdapterEvent.BASE);
+    TrainingJobResult result = outcome.result();
 
     assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.SUCCEEDED);
     assertThat(result.adapterId()).isEqualTo("llm-20261123-213000-3f2a9c1b");
+    assertThat(outcome.events())
+        .extracting(AdapterEvent::status, AdapterEvent::servedName, AdapterEvent::key)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                AdapterEvent.Status.CANDIDATE, null, "LLM_LORA:" + BASE),
+            org.assertj.core.groups.Tuple.tuple(
+                AdapterEvent.Status.PROMOTED,
+                "rag-llama-llm-20261123-213000-3f2a9c1b",
+                "LLM_LORA:" + BASE));
+    assertThat(outcome.events())
+        .allSatisfy(
+            e -> {
+              assertThat(e.adapterId()).isEqualTo(result.adapterId());
+              assertThat(e.jobId()).isEqualTo(jobId);
+              assertThat(e.parent()).isEqualTo(AdapterEvent.BASE);
+              assertThat(e.metrics()).containsEntry("dataset.examples", 3.0);
+              assertThat(e.uri())
+                  .isEqualTo(
+                      dir.resolve("registry")
+                          .resolve(result.adapterId())
+                          .toAbsolutePath()
+                          .toUri()
+                          .toString());
+            });
     assertThat(result.jobId()).isEqualTo(jobId);
     Path registered = dir.resolve("registry").resolve(result.adapterId());
     assertThat(PeftAdapterFiles.missing(registered)).isEmpty();
@@ -189,15 +216,42 @@ class LlmLoraJobRunnerIT {
   }
 
   @Test
+  void cancelAllStopsTheRunningJobOnShutdown() throws Exception {
+    String jobId = UUID.randomUUID().toString();
+    LlmLoraJobRunner runner = runner(List.of("bash", "-c", "echo started; sleep 300"), 1, EVENTS);
+    assertThat(runner.cancelAll()).isZero();
+
+    CompletableFuture<LlmLoraJobRunner.Outcome> outcome =
+        CompletableFuture.supplyAsync(() -> runner.train(request(jobId), null));
+    Path log = runner.jobDir(jobId).resolve(JobSpec.LOG_FILE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Files.exists(log) && Files.readString(log).contains("started"));
+    assertThat(runner.runningJobs()).isEqualTo(1);
+    assertThat(runner.cancelAll()).isEqualTo(1);
+
+    LlmLoraJobRunner.Outcome ended = outcome.get(30, TimeUnit.SECONDS);
+    assertThat(ended.result().outcome()).isEqualTo(Outcome.CANCELLED);
+    assertThat(ended.events()).isEmpty();
+    assertThat(runner.runningJobs()).isZero();
+  }
+
+  @Test
   void failsNamingTheRegisteredAdapterWhenVllmAlreadyServesItsName() {
     String jobId = "3f2a9c1b-0000-4000-8000-000000000002";
     vllmServer.loras.put("rag-llama-llm-20261123-213000-3f2a9c1b", "/old/weights");
 
-    TrainingJobResult result = runner(fakeTrainer(), 1, EVENTS).run(request(jobId));
+    LlmLoraJobRunner.Outcome outcome = runner(fakeTrainer(), 1, EVENTS).train(request(jobId), null);
+    TrainingJobResult result = outcome.result();
 
     assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(result.message())
         .contains("registered as llm-20261123-213000-3f2a9c1b", "already serves", "never reused");
+    assertThat(outcome.events())
+        .extracting(AdapterEvent::status)
+        .containsExactly(AdapterEvent.Status.CANDIDATE, AdapterEvent.Status.REJECTED);
+    assertThat(outcome.events().get(1).reason()).contains("already serves");
+    assertThat(outcome.events()).extracting(AdapterEvent::servedName).containsOnlyNulls();
     assertThat(vllmServer.loras)
         .containsEntry("rag-llama-llm-20261123-213000-3f2a9c1b", "/old/weights");
   }
