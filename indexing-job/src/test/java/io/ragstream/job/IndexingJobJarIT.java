@@ -111,7 +111,10 @@ class IndexingJobJarIT {
               List.of(
                   new NewTopic(Topics.CHANGES, 2, (short) 1),
                   new NewTopic(Topics.INDEXED, 1, (short) 1),
-                  new NewTopic(Topics.DLQ, 1, (short) 1)))
+                  new NewTopic(Topics.DLQ, 1, (short) 1),
+                  new NewTopic(Topics.QUERIES, 1, (short) 1),
+                  new NewTopic(Topics.FEEDBACK, 1, (short) 1),
+                  new NewTopic(Topics.DRIFT, 1, (short) 1)))
           .all()
           .get(30, TimeUnit.SECONDS);
       URI rest = flink.getRestAddress().get(30, TimeUnit.SECONDS);
@@ -144,7 +147,8 @@ class IndexingJobJarIT {
               "--ragstream.store.kind", "lucene",
               "--ragstream.store.lucene.path", index.toString(),
               "--ragstream.embedder", "all-minilm-l6-v2-q",
-              "--ragstream.indexing.checkpoint-interval", "1 s");
+              "--ragstream.indexing.checkpoint-interval", "1 s",
+              "--ragstream.drift.enabled", "true");
       t0 = System.nanoTime();
       String jobId =
           json(
@@ -156,6 +160,11 @@ class IndexingJobJarIT {
           "IndexingJobJarIT: run (main on the JobManager, job submitted) took %d ms%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
       assertThat(jobId).isNotBlank();
+      assertThat(vertexNames(http, jobId))
+          .as("the drift job is attached to the indexing job's graph")
+          .anyMatch(n -> n.contains("guard, chunk, embed"))
+          .anyMatch(n -> n.contains("document embeddings"))
+          .anyMatch(n -> n.contains("embedding drift"));
 
       // Three new documents.
       t0 = System.nanoTime();
@@ -172,9 +181,13 @@ class IndexingJobJarIT {
       assertThat(state(http, jobId)).isEqualTo("RUNNING");
 
       // An update that replaces b's text, and a delete of c.
+      t0 = System.nanoTime();
       send(producer, upsert("b", 20, "Photosynthesis turns sunlight into chemical energy."));
       send(producer, DocumentChange.delete(id("c"), 20, 20, 20, SOURCE));
       awaitEvents(indexed, events, 5);
+      System.out.printf(
+          "IndexingJobJarIT: update and delete applied %d ms after they were sent%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
       assertThat(events)
           .extracting(e -> e.documentId() + "@" + e.version() + ":" + e.op())
           .containsExactlyInAnyOrder(
@@ -343,6 +356,15 @@ class IndexingJobJarIT {
       }
     }
     return "UNKNOWN";
+  }
+
+  private static List<String> vertexNames(WebClient http, String jobId) throws Exception {
+    JsonArray vertices = json(http.get("/jobs/" + jobId).send(), 200).getJsonArray("vertices");
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < vertices.size(); i++) {
+      names.add(vertices.getJsonObject(i).getString("name"));
+    }
+    return names;
   }
 
   private static long completedCheckpoints(WebClient http, String jobId) throws Exception {
