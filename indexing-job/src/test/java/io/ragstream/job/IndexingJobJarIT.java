@@ -141,6 +141,28 @@ class IndexingJobJarIT {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
       assertThat(uploaded.getString("status")).isEqualTo("success");
       String jarId = Path.of(uploaded.getString("filename")).getFileName().toString();
+      // A bad option fails the run in main, before any job exists, and the answer names the key.
+      HttpResponse<Buffer> refused =
+          http.post("/jars/" + jarId + "/run")
+              .sendJsonObject(
+                  new JsonObject()
+                      .put(
+                          "programArgsList",
+                          new JsonArray(
+                              List.of(
+                                  "--ragstream.kafka.bootstrap-servers",
+                                  broker.bootstrapServers(),
+                                  "--ragstream.store.kind",
+                                  "qdrant",
+                                  "--ragstream.store.qdrant.url",
+                                  "ftp://qdrant"))))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+      assertThat(refused.statusCode()).isBetween(400, 599);
+      assertThat(refused.bodyAsString()).contains("ragstream.store.qdrant.url");
+      assertThat(json(http.get("/jobs/overview").send(), 200).getJsonArray("jobs")).isEmpty();
+
       List<String> args =
           List.of(
               "--ragstream.kafka.bootstrap-servers", broker.bootstrapServers(),

@@ -6,10 +6,9 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * Typed options of the cluster deployment of the indexing job ({@link io.ragstream.job
- * .IndexingJobMain}), beside the job's own {@code IndexingOptions} and {@code DriftOptions} of
- * stream-processors: which vector store, Qdrant's address and settings, drift detection on or off,
- * parallelism.
+ * Typed options of the cluster deployment of the indexing job ({@code IndexingJobMain}), beside the
+ * job's own {@code IndexingOptions} and {@code DriftOptions} of stream-processors: which vector
+ * store, Qdrant's address and settings, drift detection on or off, parallelism.
  *
  * <p>Every Qdrant option is {@code ragstream.store.} + the key {@link QdrantStoreConfig} validates
  * (e.g. {@code ragstream.store.qdrant.batch-size} for {@code qdrant.batch-size}; see
