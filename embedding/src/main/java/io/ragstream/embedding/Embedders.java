@@ -87,6 +87,28 @@ public final class Embedders {
   }
 
   /**
+   * The id (model + revision) an embedder called {@code name} records on every point, e.g. {@code
+   * bge-small-en-v1.5-q@langchain4j-embeddings-1.20.0-beta30}, without loading the model; equal to
+   * {@link OnnxEmbedder#id()} of {@link #create(String) create(name)}. The revision is read from
+   * the model jar's Maven metadata on the class path.
+   *
+   * @throws IllegalArgumentException if {@code name} is unknown
+   */
+  public static String id(String name) {
+    return OnnxEmbedder.idOf(model(name));
+  }
+
+  /**
+   * The vector dimension of the embedder called {@code name} without loading it (384 for every
+   * model this module ships).
+   *
+   * @throws IllegalArgumentException if {@code name} is unknown
+   */
+  public static int dimension(String name) {
+    return model(name).dimension;
+  }
+
+  /**
    * Checks that {@code name} is one of {@link #names()} without loading the model.
    *
    * @throws IllegalArgumentException listing the known names if it is not

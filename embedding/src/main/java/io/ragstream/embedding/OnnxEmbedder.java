@@ -73,7 +73,7 @@ public final class OnnxEmbedder implements Embedder {
   OnnxEmbedder(OnnxModel model, int threads, int batchSize) {
     this.batchSize = batchSize;
     this.model = model;
-    this.id = model.modelName + "@langchain4j-embeddings-" + langchain4jVersion(model);
+    this.id = idOf(model);
     long started = System.nanoTime();
     try {
       this.encoder =
@@ -286,6 +286,11 @@ public final class OnnxEmbedder implements Embedder {
   }
 
   /** The version from the model jar's Maven metadata, e.g. {@code 1.20.0-beta30}. */
+  /** {@code <model name>@langchain4j-embeddings-<model jar version>}. */
+  static String idOf(OnnxModel model) {
+    return model.modelName + "@langchain4j-embeddings-" + langchain4jVersion(model);
+  }
+
   static String langchain4jVersion(OnnxModel model) {
     String path =
         "META-INF/maven/" + OnnxModel.GROUP_ID + "/" + model.artifactId + "/pom.properties";

@@ -100,6 +100,20 @@ public final class TokenChunker implements Chunker {
    * @throws IllegalStateException if the tokenizer cannot be loaded from the class path
    */
   public TokenChunker(int maxTokens, int overlapTokens) {
+    checkSettings(maxTokens, overlapTokens);
+    this.maxTokens = maxTokens;
+    this.overlapTokens = overlapTokens;
+    this.searchTokens = Math.max(1, (int) Math.round(maxTokens * BOUNDARY_SEARCH_FRACTION));
+    this.tokenizer = WordPieceTokenizer.bgeSmallEnV15();
+  }
+
+  /**
+   * Checks the settings of {@link #TokenChunker(int, int)} without loading the tokenizer (a JNI
+   * library that one class loader per JVM can load): for code that only builds a job graph.
+   *
+   * @throws IllegalArgumentException naming the setting that is out of range
+   */
+  public static void checkSettings(int maxTokens, int overlapTokens) {
     if (maxTokens < 1 || maxTokens > MAX_TOKENS_LIMIT) {
       throw new IllegalArgumentException(
           "maxTokens must be in [1, " + MAX_TOKENS_LIMIT + "], was " + maxTokens);
@@ -108,10 +122,6 @@ public final class TokenChunker implements Chunker {
       throw new IllegalArgumentException(
           "overlapTokens must be in [0, maxTokens) = [0, " + maxTokens + "), was " + overlapTokens);
     }
-    this.maxTokens = maxTokens;
-    this.overlapTokens = overlapTokens;
-    this.searchTokens = Math.max(1, (int) Math.round(maxTokens * BOUNDARY_SEARCH_FRACTION));
-    this.tokenizer = WordPieceTokenizer.bgeSmallEnV15();
   }
 
   /** Most tokens per chunk. */

@@ -44,6 +44,19 @@ class OnnxEmbedderTest {
   }
 
   @Test
+  void idAndDimensionAreKnownWithoutLoadingTheModel() {
+    assertThat(Embedders.id("bge-small-en-v1.5-q")).isEqualTo(embedder.id());
+    assertThat(Embedders.id("all-minilm-l6-v2-q"))
+        .isEqualTo(
+            "all-minilm-l6-v2-q@langchain4j-embeddings-"
+                + OnnxEmbedder.LANGCHAIN4J_EMBEDDINGS_VERSION_FALLBACK);
+    assertThat(Embedders.dimension("bge-small-en-v1.5-q")).isEqualTo(embedder.dimension());
+    assertThatThrownBy(() -> Embedders.id("nope"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nope");
+  }
+
+  @Test
   void vectorsHave384DimensionsAndUnitLength() {
     List<float[]> vectors = embedder.embedPassages(List.of(RELEVANT, UNRELATED));
     float[] query = embedder.embedQuery(QUERY);

@@ -99,6 +99,24 @@ class TokenChunkerTest {
   }
 
   @Test
+  void settingsAreCheckedWithoutATokenizer() {
+    TokenChunker.checkSettings(30, 0);
+    TokenChunker.checkSettings(TokenChunker.MAX_TOKENS_LIMIT, TokenChunker.MAX_TOKENS_LIMIT - 1);
+    assertThatThrownBy(() -> TokenChunker.checkSettings(0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxTokens");
+    assertThatThrownBy(() -> TokenChunker.checkSettings(TokenChunker.MAX_TOKENS_LIMIT + 1, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxTokens");
+    assertThatThrownBy(() -> TokenChunker.checkSettings(30, 30))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overlapTokens");
+    assertThatThrownBy(() -> TokenChunker.checkSettings(30, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overlapTokens");
+  }
+
+  @Test
   void zeroOverlapMakesChunksAdjacent() {
     TokenChunker chunker = new TokenChunker(30, 0);
     String body = document(60);

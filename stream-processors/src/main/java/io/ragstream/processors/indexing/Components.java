@@ -21,7 +21,10 @@ public final class Components {
 
   /** A {@link TokenChunker} with {@code maxTokens} per chunk and {@code overlapTokens} overlap. */
   public static ComponentFactory<Chunker> tokenChunker(int maxTokens, int overlapTokens) {
-    new TokenChunker(maxTokens, overlapTokens); // validates the settings now
+    // Validates now, without loading the JNI tokenizer: the graph is built on a client or a
+    // JobManager, and a JobManager that shares its JVM with the TaskManager (a MiniCluster) would
+    // then fail to load the library again in the job's class loader.
+    TokenChunker.checkSettings(maxTokens, overlapTokens);
     return () -> new TokenChunker(maxTokens, overlapTokens);
   }
 

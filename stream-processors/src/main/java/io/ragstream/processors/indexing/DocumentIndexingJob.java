@@ -80,18 +80,31 @@ public final class DocumentIndexingJob {
    * @throws IllegalArgumentException naming the option that is missing or invalid
    */
   public static DocumentIndexingJob fromConfiguration(Configuration conf) {
-    String bootstrap =
-        conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS)
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key()));
+    Builder builder = builder(conf);
     String store =
         conf.getOptional(IndexingOptions.STORE_PATH)
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
                         "missing option " + IndexingOptions.STORE_PATH.key()));
+    return builder.store(Components.luceneStore(java.nio.file.Path.of(store))).build();
+  }
+
+  /**
+   * A builder holding everything {@link IndexingOptions} names except the store: the Kafka source
+   * of the changes topic, the DLQ sink, the indexed-events publisher, the embedder, the chunker and
+   * the limits. The caller sets the store (e.g. another {@link VectorStore} than Lucene), and may
+   * attach {@link Builder#embeddedChunks} hooks, before {@link Builder#build()}.
+   *
+   * @throws IllegalArgumentException naming the option that is missing or invalid
+   */
+  public static Builder builder(Configuration conf) {
+    String bootstrap =
+        conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key()));
     return builder()
         .source(
             kafkaSource(
@@ -100,14 +113,12 @@ public final class DocumentIndexingJob {
                 conf.get(IndexingOptions.GROUP_ID)))
         .deadLetterSink(deadLetterSink(bootstrap, conf.get(IndexingOptions.DLQ_TOPIC)))
         .indexedEvents(kafkaIndexedEvents(bootstrap, conf.get(IndexingOptions.INDEXED_TOPIC)))
-        .store(Components.luceneStore(java.nio.file.Path.of(store)))
         .embedder(Components.embedder(conf.get(IndexingOptions.EMBEDDER)))
         .chunker(
             Components.tokenChunker(
                 conf.get(IndexingOptions.CHUNK_MAX_TOKENS),
                 conf.get(IndexingOptions.CHUNK_OVERLAP_TOKENS)))
-        .limits(IndexingOptions.limits(conf))
-        .build();
+        .limits(IndexingOptions.limits(conf));
   }
 
   /** Adds the job to {@code env}, enables checkpointing if it is not, and runs it (blocks). */
