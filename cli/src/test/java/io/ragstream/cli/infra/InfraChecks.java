@@ -19,6 +19,8 @@ import io.ragstream.ingest.config.PostgresSourceConfig;
 import io.ragstream.ingest.config.SourceKind;
 import io.ragstream.ingest.config.TableMapping;
 import io.ragstream.ingest.normalize.NormalizerConfig;
+import io.ragstream.job.ClusterIndexingJob;
+import io.ragstream.job.config.ClusterJobOptions;
 import io.ragstream.processors.config.IndexingOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -201,24 +203,28 @@ final class InfraChecks {
 
   // ---------------------------------------------------------------- Flink job arguments
 
-  /** Every option key of the indexing job: {@link IndexingOptions} and the pending store keys. */
+  /**
+   * Every option key of the indexing job jar: {@link IndexingOptions} and the cluster job's {@link
+   * ClusterJobOptions} (store kind, Qdrant, drift, parallelism).
+   */
   static Set<String> jobOptionKeys() {
     Set<String> keys = new LinkedHashSet<>();
     for (ConfigOption<?> option : indexingOptions()) {
       keys.add(option.key());
     }
-    keys.addAll(
-        List.of(
-            "ragstream.store.kind",
-            "ragstream.store.qdrant.url",
-            "ragstream.store.qdrant.api-key",
-            "ragstream.store.qdrant.collection"));
     return keys;
   }
 
   private static List<ConfigOption<?>> indexingOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
-    for (Field f : IndexingOptions.class.getFields()) {
+    options.addAll(options(IndexingOptions.class));
+    options.addAll(options(ClusterJobOptions.class));
+    return options;
+  }
+
+  private static List<ConfigOption<?>> options(Class<?> holder) {
+    List<ConfigOption<?>> options = new ArrayList<>();
+    for (Field f : holder.getFields()) {
       if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
         try {
           options.add((ConfigOption<?>) f.get(null));
@@ -274,6 +280,11 @@ final class InfraChecks {
     if (conf.getOptional(IndexingOptions.BOOTSTRAP_SERVERS).isEmpty()) {
       problems.add(where + ": missing option " + IndexingOptions.BOOTSTRAP_SERVERS.key());
     }
+    try {
+      ClusterIndexingJob.store(conf); // the jar's own store validation (Qdrant options mapped)
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
     return problems;
   }
 
@@ -289,7 +300,8 @@ final class InfraChecks {
     pairs.put("ragstream.embedder", "indexing.embedder");
     pairs.put("ragstream.store.kind", "store.kind");
     pairs.put("ragstream.store.qdrant.url", "store.qdrant.url");
-    pairs.put("ragstream.store.qdrant.collection", "store.qdrant.collection");
+    pairs.put(
+        "ragstream.store.qdrant.alias", "store.qdrant.collection"); // the CLI key names the alias
     List<String> problems = new ArrayList<>();
     pairs.forEach(
         (jobKey, serviceKey) -> {

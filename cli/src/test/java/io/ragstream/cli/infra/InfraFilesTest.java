@@ -413,8 +413,7 @@ class InfraFilesTest {
         .asString()
         .contains("not a --key value pair");
     List<String> otherCollection = new ArrayList<>(composeJobArgs());
-    otherCollection.set(
-        otherCollection.indexOf("--ragstream.store.qdrant.collection") + 1, "other");
+    otherCollection.set(otherCollection.indexOf("--ragstream.store.qdrant.alias") + 1, "other");
     ServiceRun gateway =
         composeServices().stream()
             .filter(r -> r.where().equals("compose gateway"))
@@ -427,7 +426,7 @@ class InfraFilesTest {
                 InfraChecks.serviceSettings(gateway.configFile(), gateway.env())))
         .singleElement()
         .asString()
-        .contains("ragstream.store.qdrant.collection=other");
+        .contains("ragstream.store.qdrant.alias=other");
   }
 
   private Map<String, String> composeFlinkProperties(String service) {
