@@ -4,6 +4,11 @@ import io.ragstream.cli.beir.SourceTable;
 import io.ragstream.cli.config.GatewaySettings;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.RetrainingSettings;
+import io.ragstream.cli.reindex.AdminToken;
+import io.ragstream.cli.reindex.EmbedderBoundStore;
+import io.ragstream.cli.reindex.IndexGeneration;
+import io.ragstream.cli.reindex.IndexGenerations;
+import io.ragstream.cli.reindex.ReindexController;
 import io.ragstream.core.adapter.FileAdapterRegistry;
 import io.ragstream.core.adapter.LoraAdapter;
 import io.ragstream.core.event.AdapterKind;
@@ -20,6 +25,8 @@ import io.ragstream.gateway.adapter.KafkaAdapterWatcher;
 import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
+import io.ragstream.gateway.index.ServingIndex;
+import io.ragstream.gateway.index.ServingStoreView;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
 import io.ragstream.gateway.metrics.FreshnessMetrics;
 import io.ragstream.gateway.metrics.GatewayMetrics;
@@ -38,7 +45,6 @@ import io.ragstream.processors.indexing.Components;
 import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
 import io.ragstream.processors.local.MicrometerReporter;
-import io.ragstream.store.lucene.LuceneVectorStore;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig;
 import io.ragstream.trainer.adapter.EvaluationGate;
 import io.ragstream.trainer.adapter.HeldOutEvaluator;
@@ -50,7 +56,6 @@ import io.ragstream.trainer.promote.AdapterLog;
 import io.ragstream.trainer.run.TrainingJobRunner;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -62,7 +67,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -82,7 +86,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPlatform implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
-  private static final String INDEXER_GROUP = "ragstream-indexer";
 
   private final LocalConfig config;
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -91,7 +94,7 @@ public final class LocalPlatform implements AutoCloseable {
   private VectorStore store;
   private CdcSource cdc;
   private GatewayVerticle gateway;
-  private JobClient job;
+  private ReindexController reindex;
   private NormalizerConfig normalizerConfig;
   private PlatformMetrics platformMetrics;
 
@@ -137,9 +140,19 @@ public final class LocalPlatform implements AutoCloseable {
     closeables.push(normalizer);
     normalizer.start().get(60, TimeUnit.SECONDS);
 
-    Path indexDir = config.dataDir().resolve("index");
-    store = LuceneVectorStore.open(indexDir, config.storeOptions());
-    closeables.push(store);
+    // Index generations (docs/reindex.md): the serving one's query embedder and index for the
+    // gateway, one indexing job per live generation, reindex/rollback/retire on /admin/index.
+    reindex =
+        new ReindexController(
+            IndexGenerations.open(config.dataDir(), config.embedder(), Clock.systemUTC()),
+            config.dataDir(),
+            config.storeOptions(),
+            config.queryEmbedderThreads(),
+            AdminToken.getOrCreate(config.dataDir()));
+    ServingIndex servingIndex = reindex.servingIndex();
+    closeables.push(servingIndex);
+    store = new ServingStoreView(servingIndex);
+    IndexGeneration primary = reindex.status().serving();
 
     Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
@@ -179,35 +192,21 @@ public final class LocalPlatform implements AutoCloseable {
     }
     DriftJob drift =
         events && retraining.driftEnabled()
-            ? DriftJob.kafka(bootstrapServers, config.embedder(), new Configuration())
+            ? DriftJob.kafka(bootstrapServers, primary.embedder(), new Configuration())
             : null;
-    DocumentIndexingJob indexing =
-        DocumentIndexingJob.builder()
-            .embeddedChunks(
-                chunks -> {
-                  if (drift != null) drift.addTo(chunks);
-                })
-            .source(
-                DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
-            .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
-            .indexedEvents(DocumentIndexingJob.kafkaIndexedEvents(bootstrapServers, Topics.INDEXED))
-            .store(Components.luceneStore(indexDir, config.storeOptions()))
-            .embedder(Components.embedder(config.embedder()))
-            .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
-            .parallelism(config.parallelism())
-            .limits(config.limits())
-            .build();
-    job =
-        LocalFlinkRunner.start(
-            indexing,
-            config.dataDir().resolve("flink-checkpoints"),
-            config.checkpointInterval(),
-            config.parallelism(),
-            metricsId);
-    closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
+    reindex.start(
+        g ->
+            LocalFlinkRunner.start(
+                indexingJob(g, g.number() == primary.number(), drift),
+                config.dataDir().resolve(g.checkpointDirectory()),
+                config.checkpointInterval(),
+                config.parallelism(),
+                g.number() == primary.number() ? metricsId : null),
+        group -> ConsumerLag.of(admin, group, List.of(Topics.CHANGES)),
+        Duration.ofSeconds(1));
+    closeables.push(reindex);
 
-    Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
-    closeables.push(queryEmbedder);
+    Embedder queryEmbedder = servingIndex.serving().embedder();
     Vertx vertx = Vertx.vertx();
     closeables.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
@@ -217,9 +216,8 @@ public final class LocalPlatform implements AutoCloseable {
                 .withHost(config.gatewayHost())
                 .withPort(config.gatewayPort())
                 .withDefaultFusion(config.storeOptions().fusion()),
-            gatewayFeatures(vertx, admin, metrics, queryEmbedder),
-            queryEmbedder,
-            store,
+            gatewayFeatures(vertx, admin, metrics, queryEmbedder).withIndexAdmin(reindex),
+            servingIndex,
             ready::get);
     vertx
         .deployVerticle(gateway)
@@ -273,6 +271,42 @@ public final class LocalPlatform implements AutoCloseable {
             bootstrapServers,
             System.currentTimeMillis()));
     closeables.push(() -> LocalRuntime.delete(config.dataDir()));
+  }
+
+  /**
+   * The indexing job of {@code generation}: its consumer group from the earliest offset of {@code
+   * ragstream.changes}, its embedder, its index directory. Only the job of the generation serving
+   * at start ({@code primary}) feeds {@code drift} (if not null) and publishes freshness events: a
+   * rebuild replays old changes, whose freshness would be meaningless.
+   */
+  private DocumentIndexingJob indexingJob(
+      IndexGeneration generation, boolean primary, DriftJob drift) {
+    int maxTokens =
+        Math.min(config.chunkMaxTokens(), Embedders.maxPassageTokens(generation.embedder()));
+    DocumentIndexingJob.Builder builder =
+        DocumentIndexingJob.builder()
+            .embeddedChunks(
+                chunks -> {
+                  if (primary && drift != null) drift.addTo(chunks);
+                })
+            .source(
+                DocumentIndexingJob.kafkaSource(
+                    bootstrapServers, Topics.CHANGES, generation.consumerGroup()))
+            .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
+            .store(
+                EmbedderBoundStore.luceneFactory(
+                    config.dataDir(), generation, config.storeOptions()))
+            .embedder(Components.embedder(generation.embedder()))
+            .chunker(
+                Components.tokenChunker(
+                    maxTokens, Math.min(config.chunkOverlapTokens(), maxTokens - 1)))
+            .parallelism(config.parallelism())
+            .limits(config.limits());
+    if (primary) {
+      builder.indexedEvents(
+          DocumentIndexingJob.kafkaIndexedEvents(bootstrapServers, Topics.INDEXED));
+    }
+    return builder.build();
   }
 
   /**
@@ -399,7 +433,7 @@ public final class LocalPlatform implements AutoCloseable {
     try {
       long normalizerLag =
           lag(admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics());
-      long indexerLag = lag(admin, INDEXER_GROUP, List.of(Topics.CHANGES));
+      long indexerLag = lag(admin, reindex.servingConsumerGroup(), List.of(Topics.CHANGES));
       boolean now =
           !cdc.terminated().isCompletedExceptionally()
               && cdc.snapshotCompleted().isDone()
