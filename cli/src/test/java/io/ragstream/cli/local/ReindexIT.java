@@ -90,12 +90,13 @@ class ReindexIT {
   private final PlatformFixture fixture = new PlatformFixture("reindex");
   private final String table = "ragstream_it_reindex" + fixture.suffix;
   private final HttpClient http = HttpClient.newHttpClient();
-  @TempDir Path dataDir;
+  private Path dataDir;
   private LocalPlatform platform;
   private Connection db;
 
   @BeforeAll
-  void start() throws Exception {
+  void start(@TempDir Path dir) throws Exception {
+    dataDir = dir;
     db = PlatformFixture.connect();
     try (Statement s = db.createStatement()) {
       s.execute(
@@ -108,6 +109,9 @@ class ReindexIT {
     Map<String, String> flags = fixture.settings(dataDir);
     flags.put("source.table", "public." + table);
     flags.put("indexing.embedder", A);
+    // The anonymous caller's default of 10 searches/s would answer 429 to the query threads.
+    flags.put("gateway.rate-limit.per-second", "10000");
+    flags.put("gateway.rate-limit.burst", "10000");
     platform =
         LocalPlatform.start(
             LocalConfig.from(Settings.load(null, Map.of(), flags, LocalConfig.KEYS)));
