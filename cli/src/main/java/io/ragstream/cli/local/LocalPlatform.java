@@ -17,7 +17,6 @@ import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchMode;
-import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.GatewayFeatures;
 import io.ragstream.gateway.GatewayVerticle;
@@ -281,8 +280,6 @@ public final class LocalPlatform implements AutoCloseable {
    */
   private DocumentIndexingJob indexingJob(
       IndexGeneration generation, boolean primary, DriftJob drift) {
-    int maxTokens =
-        Math.min(config.chunkMaxTokens(), Embedders.maxPassageTokens(generation.embedder()));
     DocumentIndexingJob.Builder builder =
         DocumentIndexingJob.builder()
             .embeddedChunks(
@@ -299,7 +296,9 @@ public final class LocalPlatform implements AutoCloseable {
             .embedder(Components.embedder(generation.embedder()))
             .chunker(
                 Components.tokenChunker(
-                    maxTokens, Math.min(config.chunkOverlapTokens(), maxTokens - 1)))
+                    generation.chunkMaxTokens(config.chunkMaxTokens()),
+                    generation.chunkOverlapTokens(
+                        config.chunkMaxTokens(), config.chunkOverlapTokens())))
             .parallelism(config.parallelism())
             .limits(config.limits());
     if (primary) {

@@ -1,5 +1,6 @@
 package io.ragstream.cli.reindex;
 
+import io.ragstream.embedding.Embedders;
 import java.util.Objects;
 
 /**
@@ -74,6 +75,19 @@ public record IndexGeneration(
   /** The Flink checkpoint directory under the data directory. */
   public String checkpointDirectory() {
     return number == 1 ? "flink-checkpoints" : "flink-checkpoints-v" + number;
+  }
+
+  /**
+   * Tokens per chunk for this generation's model: {@code configured} ({@code
+   * indexing.chunk.max-tokens}), lowered to what the model reads before truncating.
+   */
+  public int chunkMaxTokens(int configured) {
+    return Math.min(configured, Embedders.maxPassageTokens(embedder));
+  }
+
+  /** Overlap tokens for this generation: {@code configured}, below {@link #chunkMaxTokens}. */
+  public int chunkOverlapTokens(int configuredMax, int configured) {
+    return Math.min(configured, chunkMaxTokens(configuredMax) - 1);
   }
 
   /** Whether its indexing job runs (building, serving or standby). */

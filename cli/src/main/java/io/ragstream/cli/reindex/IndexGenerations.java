@@ -97,6 +97,34 @@ public final class IndexGenerations {
     return g;
   }
 
+  /**
+   * The generation serving in {@code dataDir}, read without writing anything; empty when no
+   * generation was ever recorded (then generation 1, {@code <data-dir>/index}, with {@code
+   * indexing.embedder} serves). For readers beside a running platform, such as {@code reconcile}.
+   *
+   * @throws IllegalStateException when the state file breaks an invariant
+   * @throws UncheckedIOException when it cannot be read
+   */
+  public static Optional<IndexGeneration> readServing(Path dataDir) {
+    Path file = dataDir.resolve(FILE_NAME);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      Persisted persisted = Json.mapper().readValue(file.toFile(), Persisted.class);
+      return Optional.of(
+          new IndexGenerations(file, Clock.systemUTC(), persisted.generations()).serving());
+    } catch (IOException e) {
+      throw new UncheckedIOException("unreadable " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The Lucene directory of {@link #readServing}, {@code <data-dir>/index} without state. */
+  public static Path servingLuceneDirectory(Path dataDir) {
+    return dataDir.resolve(
+        readServing(dataDir).map(IndexGeneration::luceneDirectory).orElse("index"));
+  }
+
   private static List<IndexGeneration> check(List<IndexGeneration> list) {
     Set<Integer> numbers = new HashSet<>();
     int serving = 0;

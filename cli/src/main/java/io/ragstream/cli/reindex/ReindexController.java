@@ -17,12 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +96,15 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
   private final int queryEmbedderThreads;
   private final String adminToken;
   private final ServingIndex servingIndex;
-  private final Map<Integer, JobClient> jobs = new ConcurrentHashMap<>();
+  private final Map<Integer, RunningJob> jobs = new ConcurrentHashMap<>();
+
+  /** A started job and the future of its end (completed when it ends for any reason). */
+  private record RunningJob(JobClient client, CompletableFuture<?> end) {
+    static RunningJob of(JobClient client) {
+      return new RunningJob(client, client.getJobExecutionResult());
+    }
+  }
+
   private final ScheduledExecutorService monitor;
   private volatile Long buildingLag;
   private JobLauncher launcher;
@@ -146,7 +157,7 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
     this.lagProbe = Objects.requireNonNull(lagProbe, "lagProbe");
     this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
     for (IndexGeneration g : registry.live()) {
-      jobs.put(g.number(), launcher.start(g));
+      jobs.put(g.number(), RunningJob.of(launcher.start(g)));
       LOG.info(
           "indexing job of generation {} ({}, {}) started", g.number(), g.embedder(), g.state());
     }
@@ -183,7 +194,7 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
     IndexGeneration g = registry.beginBuild(embedder);
     buildingLag = null;
     try {
-      jobs.put(g.number(), launcher.start(g));
+      jobs.put(g.number(), RunningJob.of(launcher.start(g)));
     } catch (Exception e) {
       registry.fail(g.number(), "indexing job did not start: " + e.getMessage());
       throw new IllegalStateException(
@@ -228,15 +239,15 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
       Optional<IndexGeneration> building = registry.building();
       if (building.isEmpty()) return;
       IndexGeneration g = building.get();
-      JobClient job = jobs.get(g.number());
+      RunningJob job = jobs.get(g.number());
       if (job == null) return;
-      JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-      if (status.isGloballyTerminalState()) {
+      if (job.end().isDone()) {
+        String how = endOf(job.end());
         synchronized (this) {
-          registry.fail(g.number(), "indexing job ended " + status);
+          registry.fail(g.number(), "indexing job ended: " + how);
           jobs.remove(g.number());
         }
-        LOG.error("reindex: the job of generation {} ended {}; still serving", g.number(), status);
+        LOG.error("reindex: the job of generation {} ended ({}); still serving", g.number(), how);
         return;
       }
       long lag = lagProbe.lag(g.consumerGroup());
@@ -294,24 +305,32 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
   }
 
   private void stopJob(int number) {
-    JobClient job = jobs.remove(number);
+    RunningJob job = jobs.remove(number);
     if (job == null) return;
     try {
-      job.cancel().get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      long deadline = System.nanoTime() + JOB_STOP_TIMEOUT.toNanos();
-      while (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the job of generation " + number + " did not stop");
-        }
-        Thread.sleep(100); // polling Flink for the terminal state; no result to wait for
+      if (!job.end().isDone()) {
+        job.client().cancel().get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       }
+      // The end future completes (exceptionally, for a cancellation) once the job has stopped and
+      // its tasks closed their store handles.
+      job.end().handle((r, e) -> null).get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while stopping generation " + number, e);
-    } catch (Exception e) {
-      if (e.getMessage() != null && e.getMessage().contains("not found")) return; // already gone
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "cannot stop the job of generation " + number + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** How a finished job ended, for the generation's reason. */
+  private static String endOf(CompletableFuture<?> end) {
+    try {
+      end.getNow(null);
+      return "finished";
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return cause.toString();
     }
   }
 

@@ -71,6 +71,20 @@ class IndexGenerationsTest {
   }
 
   @Test
+  void readersFindTheServingDirectoryWithoutCreatingState() {
+    assertThat(IndexGenerations.servingLuceneDirectory(dataDir))
+        .isEqualTo(dataDir.resolve("index"));
+    assertThat(Files.exists(dataDir.resolve(IndexGenerations.FILE_NAME))).isFalse();
+    IndexGenerations g = open(BGE);
+    g.beginBuild(E5);
+    assertThat(IndexGenerations.servingLuceneDirectory(dataDir))
+        .isEqualTo(dataDir.resolve("index"));
+    g.completeBuild(2);
+    assertThat(IndexGenerations.servingLuceneDirectory(dataDir))
+        .isEqualTo(dataDir.resolve("index-v2"));
+  }
+
+  @Test
   void refusesAReindexToTheServingEmbedder() {
     IndexGenerations g = open(BGE);
     assertThatThrownBy(() -> g.beginBuild(BGE))
