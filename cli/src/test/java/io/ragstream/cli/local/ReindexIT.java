@@ -1,6 +1,7 @@
 package io.ragstream.cli.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -209,6 +210,11 @@ class ReindexIT {
     await().atMost(WAIT).until(() -> platform.ready() && QUERIES.length == countRelevant());
     IndexAdminClient admin = new IndexAdminClient(platform.gatewayUrl(), AdminToken.read(dataDir));
     assertThat(admin.status().path("serving").path("embedder").asText()).isEqualTo(A);
+    IndexAdminClient intruder = new IndexAdminClient(platform.gatewayUrl(), "not-the-admin-token");
+    assertThatThrownBy(() -> intruder.reindex(B))
+        .isInstanceOfSatisfying(
+            IndexAdminClient.AdminException.class, e -> assertThat(e.status()).isEqualTo(401));
+    assertThat(admin.status().path("building").path("number").isMissingNode()).isTrue();
 
     List<Observed> observed = Collections.synchronizedList(new ArrayList<>());
     AtomicBoolean stop = new AtomicBoolean();

@@ -44,6 +44,8 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /} and {@code /assets/*}: the web chat page ({@link ChatPage})
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
+ *   <li>{@code /admin/index}: index generations, reindex, rollback, retire ({@link
+ *       IndexAdminRoutes}; only with {@link GatewayFeatures#indexAdmin()}, behind its own token)
  * </ul>
  *
  * <p>Every error is {@link ErrorResponse} JSON: 400 for a malformed body or a bad field (the
