@@ -193,6 +193,7 @@ public final class LocalPlatform implements AutoCloseable {
         events && retraining.driftEnabled()
             ? DriftJob.kafka(bootstrapServers, primary.embedder(), new Configuration())
             : null;
+    closeables.push(reindex); // stops the jobs it started, even if a later one fails to start
     reindex.start(
         g ->
             LocalFlinkRunner.start(
@@ -203,7 +204,6 @@ public final class LocalPlatform implements AutoCloseable {
                 g.number() == primary.number() ? metricsId : null),
         group -> ConsumerLag.of(admin, group, List.of(Topics.CHANGES)),
         Duration.ofSeconds(1));
-    closeables.push(reindex);
 
     Embedder queryEmbedder = servingIndex.serving().embedder();
     Vertx vertx = Vertx.vertx();
