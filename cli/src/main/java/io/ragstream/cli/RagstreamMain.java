@@ -11,6 +11,7 @@ import io.ragstream.cli.dlq.DlqCommand;
 import io.ragstream.cli.keys.KeysCommand;
 import io.ragstream.cli.local.LocalCommand;
 import io.ragstream.cli.reconcile.ReconcileCommand;
+import io.ragstream.cli.reindex.ReindexCommand;
 import io.ragstream.cli.status.StatusCommand;
 import io.ragstream.cli.teardown.TeardownCommand;
 import io.ragstream.core.error.ConfigException;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Command;
       ReconcileCommand.class,
       TeardownCommand.class,
       StatusCommand.class,
+      ReindexCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class RagstreamMain {

@@ -6,6 +6,7 @@ import io.ragstream.gateway.answer.ExtractiveAnswerer;
 import io.ragstream.gateway.auth.AuthSettings;
 import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.gateway.events.GatewayEvents;
+import io.ragstream.gateway.index.IndexAdmin;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import java.util.Objects;
 
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param queryAdapters the serving query adapter ({@link QueryAdapters#none()} to search with the
  *     base embedding); whoever swaps adapters in (e.g. a {@link
  *     io.ragstream.gateway.adapter.KafkaAdapterWatcher}) is started and closed by the caller
+ * @param indexAdmin the index-generation admin served under {@code /admin/index} (reindex,
+ *     rollback, retire; docs/reindex.md), or null for no admin endpoint (the default)
  */
 public record GatewayFeatures(
     AuthSettings auth,
@@ -35,7 +38,8 @@ public record GatewayFeatures(
     GatewayEvents events,
     boolean feedbackRequiresKnownQuery,
     GatewayMetrics metrics,
-    QueryAdapters queryAdapters) {
+    QueryAdapters queryAdapters,
+    IndexAdmin indexAdmin) {
   public GatewayFeatures {
     Objects.requireNonNull(queryAdapters, "queryAdapters");
     Objects.requireNonNull(auth, "auth");
@@ -57,47 +61,83 @@ public record GatewayFeatures(
         GatewayEvents.none(),
         true,
         GatewayMetrics.create(),
-        QueryAdapters.none());
+        QueryAdapters.none(),
+        null);
   }
 
   /** A copy with {@link #auth()} replaced. */
   public GatewayFeatures withAuth(AuthSettings value) {
     return new GatewayFeatures(
-        value, chat, generator, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
+        value,
+        chat,
+        generator,
+        events,
+        feedbackRequiresKnownQuery,
+        metrics,
+        queryAdapters,
+        indexAdmin);
   }
 
   /** A copy with {@link #chat()} replaced. */
   public GatewayFeatures withChat(ChatSettings value) {
     return new GatewayFeatures(
-        auth, value, generator, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
+        auth,
+        value,
+        generator,
+        events,
+        feedbackRequiresKnownQuery,
+        metrics,
+        queryAdapters,
+        indexAdmin);
   }
 
   /** A copy with {@link #generator()} replaced. */
   public GatewayFeatures withGenerator(AnswerGenerator value) {
     return new GatewayFeatures(
-        auth, chat, value, events, feedbackRequiresKnownQuery, metrics, queryAdapters);
+        auth, chat, value, events, feedbackRequiresKnownQuery, metrics, queryAdapters, indexAdmin);
   }
 
   /** A copy with {@link #events()} replaced. */
   public GatewayFeatures withEvents(GatewayEvents value) {
     return new GatewayFeatures(
-        auth, chat, generator, value, feedbackRequiresKnownQuery, metrics, queryAdapters);
+        auth,
+        chat,
+        generator,
+        value,
+        feedbackRequiresKnownQuery,
+        metrics,
+        queryAdapters,
+        indexAdmin);
   }
 
   /** A copy with {@link #feedbackRequiresKnownQuery()} replaced. */
   public GatewayFeatures withFeedbackRequiresKnownQuery(boolean value) {
-    return new GatewayFeatures(auth, chat, generator, events, value, metrics, queryAdapters);
+    return new GatewayFeatures(
+        auth, chat, generator, events, value, metrics, queryAdapters, indexAdmin);
   }
 
   /** A copy with {@link #queryAdapters()} replaced. */
   public GatewayFeatures withQueryAdapters(QueryAdapters value) {
     return new GatewayFeatures(
-        auth, chat, generator, events, feedbackRequiresKnownQuery, metrics, value);
+        auth, chat, generator, events, feedbackRequiresKnownQuery, metrics, value, indexAdmin);
   }
 
   /** A copy with {@link #metrics()} replaced. */
   public GatewayFeatures withMetrics(GatewayMetrics value) {
     return new GatewayFeatures(
-        auth, chat, generator, events, feedbackRequiresKnownQuery, value, queryAdapters);
+        auth,
+        chat,
+        generator,
+        events,
+        feedbackRequiresKnownQuery,
+        value,
+        queryAdapters,
+        indexAdmin);
+  }
+
+  /** A copy with {@link #indexAdmin()} replaced (null: no {@code /admin/index} endpoint). */
+  public GatewayFeatures withIndexAdmin(IndexAdmin value) {
+    return new GatewayFeatures(
+        auth, chat, generator, events, feedbackRequiresKnownQuery, metrics, queryAdapters, value);
   }
 }

@@ -3,6 +3,7 @@ package io.ragstream.gateway;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.gateway.http.GatewayRouter;
+import io.ragstream.gateway.index.ServingIndex;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -31,8 +32,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final GatewayFeatures features;
-  private final Embedder embedder;
-  private final VectorStore store;
+  private final ServingIndex index;
   private final BooleanSupplier ready;
   private volatile HttpServer server;
 
@@ -58,10 +58,25 @@ public final class GatewayVerticle extends VerticleBase {
       Embedder embedder,
       VectorStore store,
       BooleanSupplier ready) {
+    this(
+        config,
+        features,
+        ServingIndex.fixed(
+            Objects.requireNonNull(embedder, "embedder"), Objects.requireNonNull(store, "store")),
+        ready);
+  }
+
+  /**
+   * A gateway over whatever generation {@code index} serves; swapping it ({@link
+   * ServingIndex#swap}) switches every later search to the new generation (docs/reindex.md).
+   *
+   * @param index the serving index generation; not closed by the verticle
+   */
+  public GatewayVerticle(
+      GatewayConfig config, GatewayFeatures features, ServingIndex index, BooleanSupplier ready) {
     this.config = Objects.requireNonNull(config, "config");
     this.features = Objects.requireNonNull(features, "features");
-    this.embedder = Objects.requireNonNull(embedder, "embedder");
-    this.store = Objects.requireNonNull(store, "store");
+    this.index = Objects.requireNonNull(index, "index");
     this.ready = Objects.requireNonNull(ready, "ready");
   }
 
@@ -76,7 +91,7 @@ public final class GatewayVerticle extends VerticleBase {
                 // Hard bounds of the decoder; ChatSocket closes over maxMessageBytes with 1009.
                 .setMaxWebSocketFrameSize(features.chat().maxMessageBytes() * 2)
                 .setMaxWebSocketMessageSize(features.chat().maxMessageBytes() * 2))
-        .requestHandler(GatewayRouter.create(vertx, config, features, embedder, store, ready))
+        .requestHandler(GatewayRouter.create(vertx, config, features, index, ready))
         .listen()
         .onSuccess(
             s -> {

@@ -7,11 +7,17 @@ import io.ragstream.cli.platform.IngestPart;
 import io.ragstream.cli.platform.Stores;
 import io.ragstream.cli.platform.TopicSpecs;
 import io.ragstream.cli.platform.TrainerPart;
+import io.ragstream.cli.reindex.AdminToken;
+import io.ragstream.cli.reindex.EmbedderBoundStore;
+import io.ragstream.cli.reindex.IndexGeneration;
+import io.ragstream.cli.reindex.IndexGenerations;
+import io.ragstream.cli.reindex.ReindexController;
 import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
-import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.events.GatewayEvents;
+import io.ragstream.gateway.index.ServingIndex;
+import io.ragstream.gateway.index.ServingStoreView;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.cdc.CdcSource;
 import io.ragstream.ingest.kafka.KafkaTopics;
@@ -23,9 +29,8 @@ import io.ragstream.processors.indexing.Components;
 import io.ragstream.processors.indexing.DocumentIndexingJob;
 import io.ragstream.processors.local.LocalFlinkRunner;
 import io.ragstream.processors.local.MicrometerReporter;
-import io.ragstream.store.lucene.LuceneVectorStore;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,7 +41,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPlatform implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
-  private static final String INDEXER_GROUP = "ragstream-indexer";
 
   private final LocalConfig config;
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -65,7 +68,7 @@ public final class LocalPlatform implements AutoCloseable {
   private VectorStore store;
   private CdcSource cdc;
   private GatewayPart gateway;
-  private JobClient job;
+  private ReindexController reindex;
   private NormalizerConfig normalizerConfig;
   private PlatformMetrics platformMetrics;
 
@@ -103,9 +106,19 @@ public final class LocalPlatform implements AutoCloseable {
     normalizerConfig = ingest.normalizerConfig();
     ChangeNormalizerRunner normalizer = ingest.normalizer();
 
-    Path indexDir = config.dataDir().resolve("index");
-    store = LuceneVectorStore.open(indexDir, config.storeOptions());
-    closeables.push(store);
+    // Index generations (docs/reindex.md): the serving one's query embedder and index for the
+    // gateway, one indexing job per live generation, reindex/rollback/retire on /admin/index.
+    reindex =
+        new ReindexController(
+            IndexGenerations.open(config.dataDir(), config.embedder(), Clock.systemUTC()),
+            config.dataDir(),
+            config.storeOptions(),
+            config.queryEmbedderThreads(),
+            AdminToken.getOrCreate(config.dataDir()));
+    ServingIndex servingIndex = reindex.servingIndex();
+    closeables.push(servingIndex);
+    store = new ServingStoreView(servingIndex);
+    IndexGeneration primary = reindex.status().serving();
 
     Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
@@ -143,43 +156,29 @@ public final class LocalPlatform implements AutoCloseable {
     }
     DriftJob drift =
         events && retraining.driftEnabled()
-            ? DriftJob.kafka(bootstrapServers, config.embedder(), new Configuration())
+            ? DriftJob.kafka(bootstrapServers, primary.embedder(), new Configuration())
             : null;
-    DocumentIndexingJob indexing =
-        DocumentIndexingJob.builder()
-            .embeddedChunks(
-                chunks -> {
-                  if (drift != null) drift.addTo(chunks);
-                })
-            .source(
-                DocumentIndexingJob.kafkaSource(bootstrapServers, Topics.CHANGES, INDEXER_GROUP))
-            .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
-            .indexedEvents(DocumentIndexingJob.kafkaIndexedEvents(bootstrapServers, Topics.INDEXED))
-            .store(Components.luceneStore(indexDir, config.storeOptions()))
-            .embedder(Components.embedder(config.embedder()))
-            .chunker(Components.tokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()))
-            .parallelism(config.parallelism())
-            .limits(config.limits())
-            .build();
-    job =
-        LocalFlinkRunner.start(
-            indexing,
-            config.dataDir().resolve("flink-checkpoints"),
-            config.checkpointInterval(),
-            config.parallelism(),
-            metricsId);
-    closeables.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
+    closeables.push(reindex); // stops the jobs it started, even if a later one fails to start
+    reindex.start(
+        g ->
+            LocalFlinkRunner.start(
+                indexingJob(g, g.number() == primary.number(), drift),
+                config.dataDir().resolve(g.checkpointDirectory()),
+                config.checkpointInterval(),
+                config.parallelism(),
+                g.number() == primary.number() ? metricsId : null),
+        group -> ConsumerLag.of(admin, group, List.of(Topics.CHANGES)),
+        Duration.ofSeconds(1));
 
-    Embedder queryEmbedder = Embedders.create(config.embedder(), config.queryEmbedderThreads());
-    closeables.push(queryEmbedder);
+    Embedder queryEmbedder = servingIndex.serving().embedder();
     gateway =
         GatewayPart.start(
             config,
             bootstrapServers,
             admin,
-            store,
+            servingIndex,
+            reindex,
             metrics,
-            queryEmbedder,
             ready::get,
             TopicSpecs.singleReplica());
     closeables.push(gateway);
@@ -221,11 +220,47 @@ public final class LocalPlatform implements AutoCloseable {
     closeables.push(() -> LocalRuntime.delete(config.dataDir()));
   }
 
+  /**
+   * The indexing job of {@code generation}: its consumer group from the earliest offset of {@code
+   * ragstream.changes}, its embedder, its index directory. Only the job of the generation serving
+   * at start ({@code primary}) feeds {@code drift} (if not null) and publishes freshness events: a
+   * rebuild replays old changes, whose freshness would be meaningless.
+   */
+  private DocumentIndexingJob indexingJob(
+      IndexGeneration generation, boolean primary, DriftJob drift) {
+    DocumentIndexingJob.Builder builder =
+        DocumentIndexingJob.builder()
+            .embeddedChunks(
+                chunks -> {
+                  if (primary && drift != null) drift.addTo(chunks);
+                })
+            .source(
+                DocumentIndexingJob.kafkaSource(
+                    bootstrapServers, Topics.CHANGES, generation.consumerGroup()))
+            .deadLetterSink(DocumentIndexingJob.deadLetterSink(bootstrapServers, Topics.DLQ))
+            .store(
+                EmbedderBoundStore.luceneFactory(
+                    config.dataDir(), generation, config.storeOptions()))
+            .embedder(Components.embedder(generation.embedder()))
+            .chunker(
+                Components.tokenChunker(
+                    generation.chunkMaxTokens(config.chunkMaxTokens()),
+                    generation.chunkOverlapTokens(
+                        config.chunkMaxTokens(), config.chunkOverlapTokens())))
+            .parallelism(config.parallelism())
+            .limits(config.limits());
+    if (primary) {
+      builder.indexedEvents(
+          DocumentIndexingJob.kafkaIndexedEvents(bootstrapServers, Topics.INDEXED));
+    }
+    return builder.build();
+  }
+
   private void checkReady(Admin admin) {
     try {
       long normalizerLag =
           lag(admin, normalizerConfig.applicationId(), normalizerConfig.sourceTopics());
-      long indexerLag = lag(admin, INDEXER_GROUP, List.of(Topics.CHANGES));
+      long indexerLag = lag(admin, reindex.servingConsumerGroup(), List.of(Topics.CHANGES));
       boolean now =
           !cdc.terminated().isCompletedExceptionally()
               && cdc.snapshotCompleted().isDone()

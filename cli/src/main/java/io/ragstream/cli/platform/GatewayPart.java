@@ -13,6 +13,8 @@ import io.ragstream.gateway.adapter.KafkaAdapterWatcher;
 import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.events.GatewayEvents;
 import io.ragstream.gateway.events.KafkaGatewayEvents;
+import io.ragstream.gateway.index.IndexAdmin;
+import io.ragstream.gateway.index.ServingIndex;
 import io.ragstream.gateway.llm.OpenAiChatGenerator;
 import io.ragstream.gateway.metrics.FreshnessMetrics;
 import io.ragstream.gateway.metrics.GatewayMetrics;
@@ -69,20 +71,53 @@ public final class GatewayPart implements AutoCloseable {
       BooleanSupplier ready,
       TopicSpecs topics)
       throws Exception {
+    return start(
+        config,
+        bootstrapServers,
+        admin,
+        ServingIndex.fixed(queryEmbedder, store),
+        null,
+        metrics,
+        ready,
+        topics);
+  }
+
+  /**
+   * Deploys the gateway over a swappable index generation ({@code ragstream local} with reindex,
+   * docs/reindex.md): searches lease {@code index}'s serving query embedder and store together;
+   * {@code indexAdmin}, when not null, serves {@code /admin/index}. Otherwise as {@link
+   * #start(LocalConfig, String, Admin, VectorStore, GatewayMetrics, Embedder, BooleanSupplier,
+   * TopicSpecs)}; query adapters are loaded for the embedder serving at start.
+   */
+  public static GatewayPart start(
+      LocalConfig config,
+      String bootstrapServers,
+      Admin admin,
+      ServingIndex index,
+      IndexAdmin indexAdmin,
+      GatewayMetrics metrics,
+      BooleanSupplier ready,
+      TopicSpecs topics)
+      throws Exception {
     GatewayPart part = new GatewayPart();
     try {
       Vertx vertx = Vertx.vertx();
       part.parts.push(
           () -> vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+      Embedder queryEmbedder = index.serving().embedder();
+      GatewayFeatures features =
+          part.features(config, vertx, bootstrapServers, admin, metrics, queryEmbedder, topics);
+      if (indexAdmin != null) {
+        features = features.withIndexAdmin(indexAdmin);
+      }
       part.gateway =
           new GatewayVerticle(
               GatewayConfig.defaults()
                   .withHost(config.gatewayHost())
                   .withPort(config.gatewayPort())
                   .withDefaultFusion(config.storeOptions().fusion()),
-              part.features(config, vertx, bootstrapServers, admin, metrics, queryEmbedder, topics),
-              queryEmbedder,
-              store,
+              features,
+              index,
               ready);
       vertx
           .deployVerticle(part.gateway)

@@ -1,6 +1,9 @@
 package io.ragstream.cli.reconcile;
 
 import io.ragstream.cli.config.LocalConfig;
+import io.ragstream.cli.reindex.IndexGeneration;
+import io.ragstream.cli.reindex.IndexGeneration.State;
+import io.ragstream.cli.reindex.IndexGenerations;
 import io.ragstream.embedding.Embedders;
 import io.ragstream.embedding.OnnxEmbedder;
 import io.ragstream.embedding.TokenChunker;
@@ -25,14 +28,21 @@ public final class Reconciliation {
   private Reconciliation() {}
 
   /**
-   * The reconcile options of {@code config}: the content hash uses its chunker settings and
-   * embedder id (the embedder is loaded once to read its id).
+   * The reconcile options of {@code config}: the content hash uses the serving index generation's
+   * chunker settings and embedder id (the embedder is loaded once to read its id).
    */
   public static Reconciler.Options options(
       LocalConfig config, boolean repair, Duration settle, int pageSize) {
+    // The serving generation's model and chunking (docs/reindex.md), as its indexing job uses.
+    IndexGeneration serving =
+        IndexGenerations.readServing(config.dataDir())
+            .orElseGet(() -> new IndexGeneration(1, config.embedder(), State.SERVING, 0, 0, null));
     String chunker =
-        new TokenChunker(config.chunkMaxTokens(), config.chunkOverlapTokens()).settingsId();
-    try (OnnxEmbedder embedder = Embedders.create(config.embedder(), 1)) {
+        new TokenChunker(
+                serving.chunkMaxTokens(config.chunkMaxTokens()),
+                serving.chunkOverlapTokens(config.chunkMaxTokens(), config.chunkOverlapTokens()))
+            .settingsId();
+    try (OnnxEmbedder embedder = Embedders.create(serving.embedder(), 1)) {
       return new Reconciler.Options(chunker, embedder.id(), repair, settle, pageSize, 100_000);
     }
   }
@@ -65,7 +75,7 @@ public final class Reconciliation {
       throws InterruptedException {
     try (LuceneVectorStore store =
             LuceneVectorStore.openReadOnly(
-                config.dataDir().resolve("index"), config.storeOptions());
+                IndexGenerations.servingLuceneDirectory(config.dataDir()), config.storeOptions());
         SourceSnapshot snapshot = snapshot(config, waitForTransactions)) {
       return new Reconciler(snapshot, config.source().tables(), store, options, sink, out).run();
     }

@@ -100,6 +100,24 @@ public final class QueryAdapters {
     return new Adapted(s.transform().apply(base), s.adapterId());
   }
 
+  /**
+   * As {@link #apply(float[])} for a query embedded by {@code queryEmbedderId}: an adapter trained
+   * for another embedder is never applied (it would map the vector into the wrong space), so a
+   * query from any other embedder (e.g. after a reindex switched models) is searched with its base
+   * embedding under {@link AdapterEvent#BASE}.
+   */
+  public Adapted apply(String queryEmbedderId, float[] base) {
+    if (!embedderId.equals(queryEmbedderId)) {
+      return new Adapted(base, AdapterEvent.BASE);
+    }
+    return apply(base);
+  }
+
+  /** The id of the embedder whose adapters this follows. */
+  public String embedderId() {
+    return embedderId;
+  }
+
   /** The serving adapter's id, or {@link AdapterEvent#BASE}. */
   public String servingId() {
     return serving.get().adapterId();

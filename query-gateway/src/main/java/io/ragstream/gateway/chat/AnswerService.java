@@ -3,8 +3,6 @@ package io.ragstream.gateway.chat;
 import io.ragstream.core.event.AnswerEvent;
 import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.log.LogKeys;
-import io.ragstream.core.port.Embedder;
-import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
@@ -20,6 +18,7 @@ import io.ragstream.gateway.answer.Passage;
 import io.ragstream.gateway.answer.Turn;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.index.ServingIndex;
 import io.ragstream.gateway.llm.ChatMessage;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
@@ -103,8 +102,7 @@ public final class AnswerService {
       String question, int k, String conversationId, String model, Set<String> documentIds) {}
 
   private final Vertx vertx;
-  private final Embedder embedder;
-  private final VectorStore store;
+  private final ServingIndex index;
   private final AnswerGenerator generator;
   private final ConversationMemory memory;
   private final Fusion fusion;
@@ -113,14 +111,15 @@ public final class AnswerService {
   private final GatewayMetrics metrics;
 
   /**
+   * @param index the serving index generation; each retrieval embeds and searches through one lease
+   *     on it
    * @param recorder records every retrieval (query event, feedback check)
    * @param adapters the serving query adapter, applied to every query embedding
    * @param metrics where retrieval latency and time to first token are recorded
    */
   public AnswerService(
       Vertx vertx,
-      Embedder embedder,
-      VectorStore store,
+      ServingIndex index,
       AnswerGenerator generator,
       ConversationMemory memory,
       Fusion fusion,
@@ -130,8 +129,7 @@ public final class AnswerService {
     this.adapters = Objects.requireNonNull(adapters, "adapters");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.embedder = Objects.requireNonNull(embedder, "embedder");
-    this.store = Objects.requireNonNull(store, "store");
+    this.index = Objects.requireNonNull(index, "index");
     this.generator = Objects.requireNonNull(generator, "generator");
     this.memory = Objects.requireNonNull(memory, "memory");
     this.fusion = Objects.requireNonNull(fusion, "fusion");
@@ -188,6 +186,7 @@ public final class AnswerService {
                   caller,
                   r.query,
                   r.vector,
+                  r.embedderId,
                   r.adapter,
                   SearchMode.HYBRID,
                   ask.k(),
@@ -247,7 +246,7 @@ public final class AnswerService {
                                   retrievalMs,
                                   firstToken[0],
                                   millisSince(start),
-                                  store.stats().lastCommittedAt());
+                                  r.lastCommittedAt);
                           sink.done(result);
                           publishAnswer(
                               queryId, kind, caller, request, answer, filter.cited(), cited);
@@ -317,28 +316,48 @@ public final class AnswerService {
   }
 
   private Retrieved retrieve(Caller caller, Ask ask, String query) {
-    float[] base = embedder.embedQuery(query);
-    QueryAdapters.Adapted adapted = adapters.apply(base);
-    float[] vector = adapted.vector();
-    int depth = ask.documentIds() == null ? ask.k() : Math.min(SearchRequest.MAX_K, ask.k() * 10);
-    List<SearchHit> hits =
-        store.search(
-            new SearchRequest(
-                query, vector, depth, SearchMode.HYBRID, caller.filter(), false, fusion));
-    if (ask.documentIds() != null) {
-      hits =
-          hits.stream()
-              .filter(h -> ask.documentIds().contains(h.documentId()))
-              .limit(ask.k())
-              .toList();
+    try (ServingIndex.Lease lease = index.acquire()) {
+      String embedderId = lease.embedder().id();
+      float[] base = lease.embedder().embedQuery(query);
+      QueryAdapters.Adapted adapted = adapters.apply(embedderId, base);
+      float[] vector = adapted.vector();
+      int depth = ask.documentIds() == null ? ask.k() : Math.min(SearchRequest.MAX_K, ask.k() * 10);
+      List<SearchHit> hits =
+          lease
+              .store()
+              .search(
+                  new SearchRequest(
+                      query, vector, depth, SearchMode.HYBRID, caller.filter(), false, fusion));
+      if (ask.documentIds() != null) {
+        hits =
+            hits.stream()
+                .filter(h -> ask.documentIds().contains(h.documentId()))
+                .limit(ask.k())
+                .toList();
+      }
+      return new Retrieved(
+          query,
+          base,
+          embedderId,
+          adapted.adapterId(),
+          hits,
+          lease.store().stats().lastCommittedAt());
     }
-    return new Retrieved(query, base, adapted.adapterId(), hits);
   }
 
   private static long millisSince(long startNanos) {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
-  /** What was retrieved: the base query embedding and the adapter that transformed it. */
-  private record Retrieved(String query, float[] vector, String adapter, List<SearchHit> hits) {}
+  /**
+   * What was retrieved: the base query embedding, the embedder that made it, the adapter that
+   * transformed it and the index's freshness (epoch ms) at retrieval.
+   */
+  private record Retrieved(
+      String query,
+      float[] vector,
+      String embedderId,
+      String adapter,
+      List<SearchHit> hits,
+      long lastCommittedAt) {}
 }

@@ -112,6 +112,26 @@ public final class QueryRecorder {
       int k,
       List<SearchHit> hits,
       long latencyMs) {
+    record(queryId, kind, caller, query, embedding, embedderId, adapter, mode, k, hits, latencyMs);
+  }
+
+  /**
+   * As {@link #record(String, String, Caller, String, float[], String, SearchMode, int, List,
+   * long)}, for a query embedded by {@code queryEmbedderId} (the serving index generation's
+   * embedder, which a reindex changes) instead of the one this recorder was built with.
+   */
+  public void record(
+      String queryId,
+      String kind,
+      Caller caller,
+      String query,
+      float[] embedding,
+      String queryEmbedderId,
+      String adapter,
+      SearchMode mode,
+      int k,
+      List<SearchHit> hits,
+      long latencyMs) {
     List<String> documentIds = new ArrayList<>(hits.size());
     double[] scores = new double[hits.size()];
     for (int i = 0; i < hits.size(); i++) {
@@ -135,7 +155,7 @@ public final class QueryRecorder {
               documentIds,
               Math.max(0, latencyMs),
               System.currentTimeMillis(),
-              embedding == null ? null : embedderId,
+              embedding == null ? null : queryEmbedderId,
               embedding == null || io.ragstream.core.event.AdapterEvent.BASE.equals(adapter)
                   ? null
                   : adapter);

@@ -12,6 +12,7 @@ import io.ragstream.gateway.chat.ChatHandler;
 import io.ragstream.gateway.chat.ChatSettings;
 import io.ragstream.gateway.chat.ConversationMemory;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.index.ServingIndex;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -43,6 +44,8 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /} and {@code /assets/*}: the web chat page ({@link ChatPage})
  *   <li>{@code GET /health}: 200 {@code {"status": "UP"}} while the process serves requests
  *   <li>{@code GET /ready}: 200 or 503 with {@link ReadinessResponse}
+ *   <li>{@code /admin/index}: index generations, reindex, rollback, retire ({@link
+ *       IndexAdminRoutes}; only with {@link GatewayFeatures#indexAdmin()}, behind its own token)
  * </ul>
  *
  * <p>Every error is {@link ErrorResponse} JSON: 400 for a malformed body or a bad field (the
@@ -87,9 +90,23 @@ public final class GatewayRouter {
       Embedder embedder,
       VectorStore store,
       BooleanSupplier ready) {
+    return create(vertx, config, features, ServingIndex.fixed(embedder, store), ready);
+  }
+
+  /**
+   * A router serving the API from the generation {@code index} serves at each request: a search
+   * embeds and searches through one {@link ServingIndex#acquire() lease}, so a swap of the serving
+   * generation never mixes models in one search. With {@link GatewayFeatures#indexAdmin()}, also
+   * the {@code /admin/index} routes ({@link IndexAdminRoutes}).
+   */
+  public static Router create(
+      Vertx vertx,
+      GatewayConfig config,
+      GatewayFeatures features,
+      ServingIndex index,
+      BooleanSupplier ready) {
     Objects.requireNonNull(config, "config");
-    Objects.requireNonNull(embedder, "embedder");
-    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(index, "index");
     Objects.requireNonNull(ready, "ready");
     ErrorHandler errors = new ErrorHandler(config.maxBodyBytes());
     Router router = Router.router(vertx);
@@ -107,15 +124,14 @@ public final class GatewayRouter {
     QueryRecorder recorder =
         new QueryRecorder(
             features.events(),
-            embedder.id(),
+            index.serving().embedder().id(),
             features.feedbackRequiresKnownQuery(),
             QueryRecorder.DEFAULT_MAX_QUERIES,
             QueryRecorder.DEFAULT_RETENTION);
     AnswerService answers =
         new AnswerService(
             vertx,
-            embedder,
-            store,
+            index,
             features.generator(),
             new ConversationMemory(
                 chat.memoryTurns(), chat.maxConversations(), Duration.ofMinutes(30)),
@@ -131,7 +147,7 @@ public final class GatewayRouter {
         .handler(auth)
         .handler(
             new SearchHandler(
-                config, embedder, store, recorder, features.queryAdapters(), features.metrics()));
+                config, index, recorder, features.queryAdapters(), features.metrics()));
     router
         .post("/v1/answer")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
@@ -158,8 +174,11 @@ public final class GatewayRouter {
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8")
                     .end(openapi));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
-    router.get("/ready").handler(new ReadinessHandler(store, ready));
+    router.get("/ready").handler(new ReadinessHandler(index, ready));
     router.get("/metrics").handler(new MetricsHandler(features.metrics()));
+    if (features.indexAdmin() != null) {
+      IndexAdminRoutes.mount(router, features.indexAdmin(), config.maxBodyBytes());
+    }
     // The web chat page at / (open, like /health): static files, see ChatPage.
     ChatPage.mount(router);
     return router;

@@ -1,22 +1,22 @@
 package io.ragstream.gateway.http;
 
-import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.IndexStats;
+import io.ragstream.gateway.index.ServingIndex;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /ready}: 200 when the readiness supplier says the index has caught up, else 503; both
- * with a {@link ReadinessResponse}. The supplier and {@link VectorStore#stats()} are called on a
- * worker thread.
+ * with a {@link ReadinessResponse}. The supplier and the serving generation's {@code stats()} are
+ * called on a worker thread.
  */
 final class ReadinessHandler implements Handler<RoutingContext> {
-  private final VectorStore store;
+  private final ServingIndex index;
   private final BooleanSupplier ready;
 
-  ReadinessHandler(VectorStore store, BooleanSupplier ready) {
-    this.store = store;
+  ReadinessHandler(ServingIndex index, BooleanSupplier ready) {
+    this.index = index;
     this.ready = ready;
   }
 
@@ -30,7 +30,10 @@ final class ReadinessHandler implements Handler<RoutingContext> {
 
   private ReadinessResponse readiness() {
     boolean isReady = ready.getAsBoolean();
-    IndexStats stats = store.stats();
+    IndexStats stats;
+    try (ServingIndex.Lease lease = index.acquire()) {
+      stats = lease.store().stats();
+    }
     return new ReadinessResponse(
         isReady, stats.documents(), stats.points(), Responses.instant(stats.lastCommittedAt()));
   }

@@ -2,8 +2,6 @@ package io.ragstream.gateway.http;
 
 import io.ragstream.core.event.QueryEvent;
 import io.ragstream.core.log.LogKeys;
-import io.ragstream.core.port.Embedder;
-import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.Fusion;
 import io.ragstream.core.store.IndexStats;
 import io.ragstream.core.store.SearchHit;
@@ -13,6 +11,7 @@ import io.ragstream.gateway.GatewayConfig;
 import io.ragstream.gateway.adapter.QueryAdapters;
 import io.ragstream.gateway.auth.Caller;
 import io.ragstream.gateway.events.QueryRecorder;
+import io.ragstream.gateway.index.ServingIndex;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -28,26 +27,27 @@ import org.slf4j.MDC;
  *
  * <p>Every search is filtered server-side by the caller's tenant and principals ({@link
  * io.ragstream.gateway.auth.Caller#filter()}), the caller coming from {@link AuthHandler}.
+ *
+ * <p>Embedding, search and the reported embedder and generation come from one {@link
+ * ServingIndex#acquire() lease}: during a reindex switch a search is answered entirely by the old
+ * generation or entirely by the new one.
  */
 final class SearchHandler implements Handler<RoutingContext> {
   private final GatewayConfig config;
-  private final Embedder embedder;
-  private final VectorStore store;
+  private final ServingIndex index;
   private final QueryRecorder recorder;
   private final QueryAdapters adapters;
   private final GatewayMetrics metrics;
 
   SearchHandler(
       GatewayConfig config,
-      Embedder embedder,
-      VectorStore store,
+      ServingIndex index,
       QueryRecorder recorder,
       QueryAdapters adapters,
       GatewayMetrics metrics) {
     this.metrics = metrics;
     this.config = config;
-    this.embedder = embedder;
-    this.store = store;
+    this.index = index;
     this.recorder = recorder;
     this.adapters = adapters;
   }
@@ -83,22 +83,33 @@ final class SearchHandler implements Handler<RoutingContext> {
    * the index freshness.
    */
   private SearchResponse search(UUID queryId, SearchQuery query, Caller caller, long startNanos) {
+    try (ServingIndex.Lease lease = index.acquire()) {
+      return search(lease, queryId, query, caller, startNanos);
+    }
+  }
+
+  private SearchResponse search(
+      ServingIndex.Lease lease, UUID queryId, SearchQuery query, Caller caller, long startNanos) {
     long embedStart = System.nanoTime();
-    float[] base = query.mode() == SearchMode.BM25 ? null : embedder.embedQuery(query.query());
-    QueryAdapters.Adapted adapted = base == null ? null : adapters.apply(base);
+    String embedderId = lease.embedder().id();
+    float[] base =
+        query.mode() == SearchMode.BM25 ? null : lease.embedder().embedQuery(query.query());
+    QueryAdapters.Adapted adapted = base == null ? null : adapters.apply(embedderId, base);
     float[] vector = adapted == null ? null : adapted.vector();
     Fusion fusion = query.fusion() != null ? query.fusion() : config.defaultFusion();
     long searchStart = System.nanoTime();
     List<SearchHit> hits =
-        store.search(
-            new SearchRequest(
-                query.query(),
-                vector,
-                query.k(),
-                query.mode(),
-                caller.filter(),
-                query.collapse(),
-                fusion));
+        lease
+            .store()
+            .search(
+                new SearchRequest(
+                    query.query(),
+                    vector,
+                    query.k(),
+                    query.mode(),
+                    caller.filter(),
+                    query.collapse(),
+                    fusion));
     long searchEnd = System.nanoTime();
     metrics.recordQuery(QueryEvent.SEARCH, query.mode(), searchEnd - startNanos);
     recorder.record(
@@ -107,18 +118,19 @@ final class SearchHandler implements Handler<RoutingContext> {
         caller,
         query.query(),
         base,
+        embedderId,
         adapted == null ? null : adapted.adapterId(),
         query.mode(),
         query.k(),
         hits,
         (searchEnd - startNanos) / 1_000_000);
-    IndexStats stats = store.stats();
+    IndexStats stats = lease.store().stats();
     return new SearchResponse(
         queryId,
         query.query(),
         SearchQuery.wireName(query.mode()),
         query.k(),
-        query.mode() == SearchMode.BM25 ? null : embedder.id(),
+        query.mode() == SearchMode.BM25 ? null : embedderId,
         adapted == null ? null : adapted.adapterId(),
         query.mode() == SearchMode.HYBRID ? fusion.toString() : null,
         hits.stream().map(SearchHandler::hit).toList(),
@@ -126,7 +138,8 @@ final class SearchHandler implements Handler<RoutingContext> {
         new SearchResponse.Timings(
             millis(searchStart - embedStart),
             millis(searchEnd - searchStart),
-            millis(System.nanoTime() - startNanos)));
+            millis(System.nanoTime() - startNanos)),
+        new SearchResponse.Index(lease.generation().number(), embedderId));
   }
 
   private static SearchResponse.Hit hit(SearchHit h) {

@@ -14,7 +14,8 @@ import java.util.UUID;
  *  "hits": [{"documentId": "pg:public.documents:42", "chunk": 0, "pointId": "...", "score": 0.032,
  *            "title": "...", "text": "...", "version": 123}],
  *  "asOf": "2025-01-01T12:00:00Z",
- *  "timings": {"embedMs": 11.8, "searchMs": 0.6, "totalMs": 12.9}}
+ *  "timings": {"embedMs": 11.8, "searchMs": 0.6, "totalMs": 12.9},
+ *  "index": {"generation": 2, "embedder": "e5-small-v2-q@langchain4j-embeddings-1.17.0-beta27"}}
  * }</pre>
  *
  * @param queryId random id of this search, referred to by feedback
@@ -30,6 +31,8 @@ import java.util.UUID;
  * @param asOf ISO-8601 instant of the newest source commit the index has applied (the index's
  *     freshness), or null while the index is empty
  * @param timings where the time went
+ * @param index the index generation that answered (docs/reindex.md); during a reindex switch each
+ *     response comes entirely from one generation
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record SearchResponse(
@@ -42,7 +45,8 @@ public record SearchResponse(
     String fusion,
     List<Hit> hits,
     String asOf,
-    Timings timings) {
+    Timings timings,
+    Index index) {
 
   public SearchResponse {
     hits = List.copyOf(hits);
@@ -78,4 +82,13 @@ public record SearchResponse(
    * @param totalMs from the parsed request to the response, including the wait for a worker thread
    */
   public record Timings(double embedMs, double searchMs, double totalMs) {}
+
+  /**
+   * The index generation that answered.
+   *
+   * @param generation the generation number (1 = the first index; a reindex adds one)
+   * @param embedder id of the model the generation's index was built with (also for bm25, where no
+   *     query was embedded)
+   */
+  public record Index(int generation, String embedder) {}
 }
