@@ -18,6 +18,7 @@ import io.ragstream.embedding.OnnxEmbedder;
 import io.ragstream.embedding.TokenChunker;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig;
+import io.ragstream.trainer.adapter.AdapterTrainingConfig.Loss;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig.StopOn;
 import io.ragstream.trainer.adapter.EvaluationGate;
 import io.ragstream.trainer.adapter.GateDecision;
@@ -159,11 +160,22 @@ public final class AdapterBench implements Callable<Integer> {
   @Option(names = "--no-mining", description = "Keep the retrieved hard negatives (no re-mining).")
   boolean noMining;
 
-  @Option(names = "--stop-on", defaultValue = "LOSS", description = "LOSS or NDCG.")
-  StopOn stopOn;
+  @Option(
+      names = "--loss",
+      description = "INFO_NCE, SUP_CON or MIL_NCE. Default: ${DEFAULT-VALUE}.")
+  Loss loss = AdapterTrainingConfig.DEFAULT_LOSS;
 
-  @Option(names = "--time-budget", defaultValue = "PT50S")
-  Duration timeBudget;
+  @Option(
+      names = "--identity-weight",
+      defaultValue = "" + AdapterTrainingConfig.DEFAULT_IDENTITY_WEIGHT,
+      description = "Penalty weight on the change of the query vector. Default: ${DEFAULT-VALUE}.")
+  double identityWeight;
+
+  @Option(names = "--stop-on", description = "LOSS or NDCG. Default: ${DEFAULT-VALUE}.")
+  StopOn stopOn = AdapterTrainingConfig.DEFAULT_STOP_ON;
+
+  @Option(names = "--time-budget", description = "Default: ${DEFAULT-VALUE}.")
+  Duration timeBudget = AdapterTrainingConfig.DEFAULT_TIME_BUDGET;
 
   @Option(names = "--seed", defaultValue = "" + AdapterTrainingConfig.DEFAULT_SEED)
   long seed;
@@ -212,6 +224,8 @@ public final class AdapterBench implements Callable<Integer> {
               hardNegatives,
               pairsPerQuery,
               !noMining,
+              loss,
+              identityWeight,
               stopOn,
               timeBudget,
               seed);
