@@ -185,8 +185,8 @@ public final class AdapterBench implements Callable<Integer> {
     /** Wall-clock time (what a job on a dedicated machine sees). */
     WALL,
     /**
-     * CPU time of the training thread (the trainer and its store searches run on it): the work done,
-     * independent of the other processes sharing the cores.
+     * CPU time of the training thread (the trainer and its store searches run on it): the work
+     * done, independent of the other processes sharing the cores.
      */
     CPU
   }
@@ -307,6 +307,12 @@ public final class AdapterBench implements Callable<Integer> {
       figures.put("train.stop", outcome.stopReason());
       figures.put("train.validation.initial", outcome.baselineValidation());
       figures.put("train.validation.best", outcome.bestValidation());
+      figures.put(
+          "train.validation.epochs",
+          outcome.epochs().stream()
+              .map(e -> String.format(Locale.ROOT, "%.4f", e.validation()))
+              .toList()
+              .toString());
       figures.put("gate", decision.reason());
       figures.put("gate.promote", decision.promote());
       for (SearchMode mode : List.of(SearchMode.DENSE, SearchMode.HYBRID)) {
