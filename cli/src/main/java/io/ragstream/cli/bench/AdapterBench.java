@@ -18,6 +18,7 @@ import io.ragstream.embedding.OnnxEmbedder;
 import io.ragstream.embedding.TokenChunker;
 import io.ragstream.store.lucene.LuceneVectorStore;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig;
+import io.ragstream.trainer.adapter.AdapterTrainingConfig.Loss;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig.StopOn;
 import io.ragstream.trainer.adapter.EvaluationGate;
 import io.ragstream.trainer.adapter.GateDecision;
@@ -27,6 +28,8 @@ import io.ragstream.trainer.adapter.QueryAdapterTrainer;
 import io.ragstream.trainer.adapter.TrainingOutcome;
 import io.ragstream.trainer.adapter.TrainingPair;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +42,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -159,11 +163,40 @@ public final class AdapterBench implements Callable<Integer> {
   @Option(names = "--no-mining", description = "Keep the retrieved hard negatives (no re-mining).")
   boolean noMining;
 
-  @Option(names = "--stop-on", defaultValue = "LOSS", description = "LOSS or NDCG.")
-  StopOn stopOn;
+  @Option(
+      names = "--loss",
+      description = "INFO_NCE, SUP_CON or MIL_NCE. Default: ${DEFAULT-VALUE}.")
+  Loss loss = AdapterTrainingConfig.DEFAULT_LOSS;
 
-  @Option(names = "--time-budget", defaultValue = "PT50S")
-  Duration timeBudget;
+  @Option(
+      names = "--identity-weight",
+      defaultValue = "" + AdapterTrainingConfig.DEFAULT_IDENTITY_WEIGHT,
+      description = "Penalty weight on the change of the query vector. Default: ${DEFAULT-VALUE}.")
+  double identityWeight;
+
+  @Option(names = "--stop-on", description = "LOSS or NDCG. Default: ${DEFAULT-VALUE}.")
+  StopOn stopOn = AdapterTrainingConfig.DEFAULT_STOP_ON;
+
+  @Option(names = "--time-budget", description = "Default: ${DEFAULT-VALUE}.")
+  Duration timeBudget = AdapterTrainingConfig.DEFAULT_TIME_BUDGET;
+
+  /** The clock of the training time budget and of the reported training seconds. */
+  enum BudgetClock {
+    /** Wall-clock time (what a job on a dedicated machine sees). */
+    WALL,
+    /**
+     * CPU time of the training thread (the trainer and its store searches run on it): the work
+     * done, independent of the other processes sharing the cores.
+     */
+    CPU
+  }
+
+  @Option(
+      names = "--budget-clock",
+      description =
+          "WALL or CPU (the training thread's CPU time, for a machine shared with other jobs)."
+              + " Default: ${DEFAULT-VALUE}.")
+  BudgetClock budgetClock = BudgetClock.WALL;
 
   @Option(names = "--seed", defaultValue = "" + AdapterTrainingConfig.DEFAULT_SEED)
   long seed;
@@ -212,6 +245,8 @@ public final class AdapterBench implements Callable<Integer> {
               hardNegatives,
               pairsPerQuery,
               !noMining,
+              loss,
+              identityWeight,
               stopOn,
               timeBudget,
               seed);
@@ -229,9 +264,17 @@ public final class AdapterBench implements Callable<Integer> {
                   ? registryDir
                   : indexDir.resolveSibling(indexDir.getFileName() + "-adapters"));
 
-      // 1. The adapter.
+      // 1. The adapter. Wall-clock seconds depend on what else runs on the machine; the training
+      // thread's CPU seconds do not (the trainer and its store searches run on this thread).
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      LongSupplier clock =
+          budgetClock == BudgetClock.CPU ? threads::getCurrentThreadCpuTime : System::nanoTime;
+      long cpuStart = threads.getCurrentThreadCpuTime();
+      long wallStart = System.nanoTime();
       TrainingOutcome outcome =
-          new QueryAdapterTrainer(config, store).train(gateSplit.kept(), embedder.id());
+          new QueryAdapterTrainer(config, store, clock).train(gateSplit.kept(), embedder.id());
+      double trainCpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+      double trainWallSeconds = (System.nanoTime() - wallStart) / 1e9;
       RegisteredAdapter registered =
           registry.register(outcome.adapter(), trainMetrics(outcome), AdapterEvent.BASE, null);
       LoraAdapter candidate = registry.load(registered.adapterId());
@@ -243,7 +286,7 @@ public final class AdapterBench implements Callable<Integer> {
       GateDecision controlDecision = null;
       if (!noControl) {
         control =
-            new QueryAdapterTrainer(config, store)
+            new QueryAdapterTrainer(config, store, clock)
                 .train(shuffled(gateSplit.kept(), seed), embedder.id());
         RegisteredAdapter rc =
             registry.register(control.adapter(), trainMetrics(control), AdapterEvent.BASE, null);
@@ -256,12 +299,20 @@ public final class AdapterBench implements Callable<Integer> {
       figures.put("embedder", embedder.id());
       figures.put("config", config.toString());
       figures.put("adapter", registered.adapterId());
-      figures.put("train.seconds", outcome.seconds());
+      figures.put("train.clock", budgetClock.name());
+      figures.put("train.seconds", trainWallSeconds);
+      figures.put("train.cpu.seconds", trainCpuSeconds);
       figures.put("train.epochs", outcome.epochs().size() - 1);
       figures.put("train.bestEpoch", outcome.bestEpoch());
       figures.put("train.stop", outcome.stopReason());
       figures.put("train.validation.initial", outcome.baselineValidation());
       figures.put("train.validation.best", outcome.bestValidation());
+      figures.put(
+          "train.validation.epochs",
+          outcome.epochs().stream()
+              .map(e -> String.format(Locale.ROOT, "%.4f", e.validation()))
+              .toList()
+              .toString());
       figures.put("gate", decision.reason());
       figures.put("gate.promote", decision.promote());
       for (SearchMode mode : List.of(SearchMode.DENSE, SearchMode.HYBRID)) {

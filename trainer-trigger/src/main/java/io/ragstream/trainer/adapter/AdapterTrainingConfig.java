@@ -16,16 +16,22 @@ import java.util.Objects;
  * @param learningRate Adam step size (Kingma and Ba 2015), {@code > 0}
  * @param weightDecay decoupled weight decay on A and B (AdamW, Loshchilov and Hutter 2019), {@code
  *     >= 0}
- * @param batchSize pairs per step (in-batch negatives are the other pairs' documents), {@code >= 2}
+ * @param batchSize pairs ({@link Loss#INFO_NCE}) or queries (the multi-positive losses) per step;
+ *     in-batch negatives are the other pairs' or queries' positive documents, {@code >= 2}
  * @param maxEpochs upper bound on passes over the training pairs, {@code >= 1}
  * @param patience epochs without a validation improvement before stopping, {@code >= 1}
  * @param minDelta smallest validation change that counts as an improvement, {@code >= 0}
  * @param validationFraction share of the training queries held out for early stopping, in (0, 0.5]
  * @param hardNegatives retrieved non-relevant documents per query used as negatives, {@code >= 0}
  * @param pairsPerQuery most (query, relevant document) pairs of one query used per epoch (a fresh
- *     random sample each epoch), {@code >= 1}
+ *     random sample each epoch; with a multi-positive loss, the positives of the query's one term),
+ *     {@code >= 1}
  * @param mineNegatives whether hard negatives are mined again before every epoch with the current
  *     adapter (dense top documents of the adapted query), the originally retrieved ones filling up
+ * @param loss the contrastive loss ({@link Loss}); in every variant a document judged relevant to a
+ *     query is never one of its negatives (in-batch or mined)
+ * @param identityWeight λ of the penalty λ·|q' − e|² on the change of the unit query vector
+ *     (regularisation toward the identity map), {@code >= 0}; 0 switches it off
  * @param stopOn the early-stopping criterion
  * @param timeBudget wall-clock limit of training (validation included); the best state so far is
  *     returned when it runs out; positive
@@ -46,9 +52,36 @@ public record AdapterTrainingConfig(
     int hardNegatives,
     int pairsPerQuery,
     boolean mineNegatives,
+    Loss loss,
+    double identityWeight,
     StopOn stopOn,
     Duration timeBudget,
     long seed) {
+
+  /**
+   * The contrastive loss. In all three a document judged relevant to the query (any of its pairs)
+   * is masked out of its negatives, in-batch and mined ({@link ContrastiveObjective} has the
+   * formulas and sources).
+   */
+  public enum Loss {
+    /**
+     * One term per (query, relevant document) pair: InfoNCE with that document as the only
+     * positive; batches are of pairs (van den Oord et al. 2018).
+     */
+    INFO_NCE,
+    /**
+     * One term per query: all of its sampled relevant documents (up to {@code pairsPerQuery}) are
+     * positives of one softmax with a uniform target, L_out of Khosla et al., "Supervised
+     * Contrastive Learning", NeurIPS 2020 (= ListNet top-one cross entropy, Cao et al. 2007);
+     * batches are of queries.
+     */
+    SUP_CON,
+    /**
+     * One term per query with all its sampled relevant documents in the numerator (MIL-NCE, Miech
+     * et al., CVPR 2020); batches are of queries.
+     */
+    MIL_NCE
+  }
 
   /** What early stopping watches on the validation queries. */
   public enum StopOn {
@@ -71,6 +104,8 @@ public record AdapterTrainingConfig(
   public static final int DEFAULT_HARD_NEGATIVES = 10;
   public static final int DEFAULT_PAIRS_PER_QUERY = 4;
   public static final boolean DEFAULT_MINE_NEGATIVES = true;
+  public static final Loss DEFAULT_LOSS = Loss.INFO_NCE;
+  public static final double DEFAULT_IDENTITY_WEIGHT = 0.0;
   public static final StopOn DEFAULT_STOP_ON = StopOn.LOSS;
   public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(50);
   public static final long DEFAULT_SEED = 42;
@@ -96,6 +131,10 @@ public record AdapterTrainingConfig(
     }
     if (hardNegatives < 0) throw bad("hard-negatives", hardNegatives, "must be >= 0");
     if (pairsPerQuery < 1) throw bad("pairs-per-query", pairsPerQuery, "must be >= 1");
+    if (loss == null) throw bad("loss", null, "must be one of INFO_NCE, SUP_CON, MIL_NCE");
+    if (!(identityWeight >= 0) || !Double.isFinite(identityWeight)) {
+      throw bad("identity-weight", identityWeight, "must be >= 0");
+    }
     Objects.requireNonNull(stopOn, "stopOn");
     if (timeBudget == null || timeBudget.isNegative() || timeBudget.isZero()) {
       throw bad("time-budget", timeBudget, "must be positive");
@@ -118,6 +157,8 @@ public record AdapterTrainingConfig(
         DEFAULT_HARD_NEGATIVES,
         DEFAULT_PAIRS_PER_QUERY,
         DEFAULT_MINE_NEGATIVES,
+        DEFAULT_LOSS,
+        DEFAULT_IDENTITY_WEIGHT,
         DEFAULT_STOP_ON,
         DEFAULT_TIME_BUDGET,
         DEFAULT_SEED);
@@ -139,6 +180,8 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         stopOn,
         timeBudget,
         seed);
@@ -160,6 +203,8 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         stopOn,
         timeBudget,
         seed);
@@ -181,6 +226,8 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         newStopOn,
         timeBudget,
         seed);
@@ -202,6 +249,8 @@ public record AdapterTrainingConfig(
         newHardNegatives,
         pairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         stopOn,
         timeBudget,
         seed);
@@ -223,6 +272,32 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         newMineNegatives,
+        loss,
+        identityWeight,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with another loss, identity penalty and weight decay. */
+  public AdapterTrainingConfig withLoss(
+      Loss newLoss, double newIdentityWeight, double newWeightDecay) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        newWeightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        newLoss,
+        newIdentityWeight,
         stopOn,
         timeBudget,
         seed);
@@ -244,6 +319,8 @@ public record AdapterTrainingConfig(
         hardNegatives,
         newPairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         stopOn,
         timeBudget,
         seed);
@@ -265,6 +342,8 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        loss,
+        identityWeight,
         stopOn,
         newTimeBudget,
         newSeed);

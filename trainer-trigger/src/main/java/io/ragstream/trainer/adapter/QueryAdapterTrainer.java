@@ -6,6 +6,7 @@ import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchHit;
 import io.ragstream.core.store.SearchMode;
 import io.ragstream.core.store.SearchRequest;
+import io.ragstream.trainer.adapter.AdapterTrainingConfig.Loss;
 import io.ragstream.trainer.adapter.AdapterTrainingConfig.StopOn;
 import io.ragstream.trainer.adapter.TrainingOutcome.EpochStats;
 import java.util.ArrayList;
@@ -35,11 +36,16 @@ import org.slf4j.LoggerFactory;
  * Predictive Coding", arXiv:1807.03748, 2018) with temperature τ: for a pair (e, p) the candidates
  * are p, the other pairs' documents in the batch that are not relevant to e (in-batch negatives),
  * and up to {@code hardNegatives} documents the query retrieved that are not relevant to it
- * (retrieved hard negatives). With {@code mineNegatives} (the default) the hard negatives are mined
- * again before every epoch with the current adapter (the documents it now ranks high), so that the
- * adapter cannot move queries towards documents the base model never retrieved. Gradients are exact
- * (backpropagation through the normalization); steps are Adam (Kingma and Ba, "Adam: A Method for
- * Stochastic Optimization", ICLR 2015) with optional decoupled weight decay.
+ * (retrieved hard negatives); a document judged relevant to the query is never a negative. With
+ * {@code loss = SUP_CON} or {@code MIL_NCE} the term is per query instead, all its sampled relevant
+ * documents being positives of one softmax (Khosla et al., NeurIPS 2020; Miech et al., CVPR 2020),
+ * and an optional penalty on the change of the query vector keeps the adapter near the identity
+ * ({@link ContrastiveObjective} has the formulas). With {@code mineNegatives} (the default) the
+ * hard negatives are mined again before every epoch with the current adapter (the documents it now
+ * ranks high), so that the adapter cannot move queries towards documents the base model never
+ * retrieved. Gradients are exact (backpropagation through the normalization); steps are Adam
+ * (Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015) with optional decoupled
+ * weight decay.
  *
  * <p>The queries are split (by query, seeded) into training and validation; after every epoch the
  * validation figure (nDCG@10 by real dense search through the store, or the InfoNCE loss) is
@@ -139,7 +145,7 @@ public final class QueryAdapterTrainer {
     float[] b = new float[d * r];
     Adam adamA = new Adam(a.length);
     Adam adamB = new Adam(b.length);
-    double scaling = config.alpha() / r;
+    ContrastiveObjective objective = objective(d);
 
     List<EpochStats> history = new ArrayList<>();
     if (config.mineNegatives()) validation = mine(validation, a, b, d);
@@ -155,8 +161,9 @@ public final class QueryAdapterTrainer {
     int step = 0;
     outer:
     for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
-      List<Example> order = new ArrayList<>(capPerQuery(all, random));
-      if (config.mineNegatives()) order = mine(order, a, b, d);
+      List<Example> sample = capPerQuery(all, random);
+      if (config.mineNegatives()) sample = mine(sample, a, b, d);
+      List<List<Example>> order = terms(sample);
       Collections.shuffle(order, random);
       double lossSum = 0;
       int batches = 0;
@@ -167,11 +174,11 @@ public final class QueryAdapterTrainer {
           stopReason = "time-budget";
           break outer;
         }
-        List<Example> batch =
+        List<List<Example>> batch =
             order.subList(from, Math.min(order.size(), from + config.batchSize()));
         java.util.Arrays.fill(gA, 0);
         java.util.Arrays.fill(gB, 0);
-        lossSum += batchLoss(batch, a, b, d, r, scaling, gA, gB);
+        lossSum += batchLoss(batch, a, b, objective, gA, gB);
         batches++;
         step++;
         adamA.step(a, gA, step);
@@ -216,6 +223,16 @@ public final class QueryAdapterTrainer {
         adapter, history, bestEpoch, stopReason, seconds, train.size(), validation.size(), skipped);
   }
 
+  private ContrastiveObjective objective(int d) {
+    return new ContrastiveObjective(
+        d,
+        config.rank(),
+        config.alpha() / config.rank(),
+        config.temperature(),
+        config.loss(),
+        config.identityWeight());
+  }
+
   private boolean improves(double value, double best) {
     return config.stopOn() == StopOn.NDCG
         ? value > best + config.minDelta()
@@ -235,110 +252,114 @@ public final class QueryAdapterTrainer {
           LoraAdapter.of(UNREGISTERED_ID, embedder, d, config.rank(), config.alpha(), a, b);
       return evaluator.evaluate(pairs, current).meanNdcg(HeldOutEvaluator.K);
     }
+    ContrastiveObjective objective = objective(d);
+    List<List<Example>> terms = terms(examples);
     double sum = 0;
     int batches = 0;
-    for (int from = 0; from < examples.size(); from += config.batchSize()) {
-      List<Example> batch =
-          examples.subList(from, Math.min(examples.size(), from + config.batchSize()));
-      sum += batchLoss(batch, a, b, d, config.rank(), config.alpha() / config.rank(), null, null);
+    for (int from = 0; from < terms.size(); from += config.batchSize()) {
+      sum +=
+          batchLoss(
+              terms.subList(from, Math.min(terms.size(), from + config.batchSize())),
+              a,
+              b,
+              objective,
+              null,
+              null);
       batches++;
     }
     return sum / Math.max(1, batches);
   }
 
   /**
-   * Mean InfoNCE loss of one batch; adds the mean gradients to {@code gA} and {@code gB} when they
-   * are not null.
+   * The loss terms of an epoch: one per example ({@link Loss#INFO_NCE}) or one per query with all
+   * its examples (the multi-positive losses), in first-appearance order.
+   */
+  private List<List<Example>> terms(List<Example> examples) {
+    List<List<Example>> out = new ArrayList<>();
+    if (config.loss() == Loss.INFO_NCE) {
+      for (Example ex : examples) out.add(List.of(ex));
+      return out;
+    }
+    Map<String, List<Example>> byQuery = new LinkedHashMap<>();
+    for (Example ex : examples) {
+      byQuery.computeIfAbsent(ex.queryId(), q -> new ArrayList<>()).add(ex);
+    }
+    out.addAll(byQuery.values());
+    return out;
+  }
+
+  /**
+   * Mean loss of one batch of terms (the identity penalty included when training); adds the mean
+   * gradients to {@code gA} and {@code gB} when they are not null.
    */
   private double batchLoss(
-      List<Example> batch, float[] a, float[] b, int d, int r, double s, float[] gA, float[] gB) {
-    double tau = config.temperature();
+      List<List<Example>> batch,
+      float[] a,
+      float[] b,
+      ContrastiveObjective objective,
+      float[] gA,
+      float[] gB) {
     double total = 0;
-    double inv = 1.0 / batch.size();
-    double[] h = new double[r];
-    double[] u = new double[d];
-    double[] q = new double[d];
-    double[] g = new double[d];
-    for (Example ex : batch) {
-      float[] e = ex.embedding;
-      // forward: h = A e, u = e + s B h, q = u / |u|
-      for (int k = 0; k < r; k++) {
-        double acc = 0;
-        int row = k * d;
-        for (int j = 0; j < d; j++) acc += a[row + j] * e[j];
-        h[k] = acc;
-      }
-      double n2 = 0;
-      for (int i = 0; i < d; i++) {
-        double acc = 0;
-        int row = i * r;
-        for (int k = 0; k < r; k++) acc += b[row + k] * h[k];
-        u[i] = e[i] + s * acc;
-        n2 += u[i] * u[i];
-      }
-      double norm = Math.sqrt(n2);
-      for (int i = 0; i < d; i++) q[i] = u[i] / norm;
-      // candidates: the positive, in-batch documents not relevant to this query, hard negatives
-      List<float[][]> candidates = new ArrayList<>();
-      candidates.add(ex.positive);
-      Set<String> used = new LinkedHashSet<>();
-      used.add(ex.positiveId);
-      for (Example other : batch) {
-        if (!ex.relevant.contains(other.positiveId) && used.add(other.positiveId)) {
-          candidates.add(other.positive);
-        }
-      }
-      for (int i = 0; i < ex.hardNegatives.size(); i++) {
-        if (used.add(ex.hardNegativeIds.get(i))) candidates.add(ex.hardNegatives.get(i));
-      }
-      int m = candidates.size();
-      double[] logits = new double[m];
-      float[][] bestChunk = new float[m][];
-      double max = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < m; c++) {
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (float[] chunk : candidates.get(c)) {
-          double dot = 0;
-          for (int i = 0; i < d; i++) dot += q[i] * chunk[i];
-          if (dot > bestScore) {
-            bestScore = dot;
-            bestChunk[c] = chunk;
-          }
-        }
-        logits[c] = bestScore / tau;
-        max = Math.max(max, logits[c]);
-      }
-      double z = 0;
-      for (int c = 0; c < m; c++) z += Math.exp(logits[c] - max);
-      double logZ = max + Math.log(z);
-      total += logZ - logits[0];
-      if (gA == null) continue;
-      // backward: dL/dq = sum_c (p_c - y_c) chunk_c / tau
-      java.util.Arrays.fill(g, 0);
-      for (int c = 0; c < m; c++) {
-        double coef = (Math.exp(logits[c] - logZ) - (c == 0 ? 1 : 0)) / tau;
-        float[] chunk = bestChunk[c];
-        for (int i = 0; i < d; i++) g[i] += coef * chunk[i];
-      }
-      double gq = 0;
-      for (int i = 0; i < d; i++) gq += g[i] * q[i];
-      // dL/du = (g - (g.q) q) / |u|, reuse g
-      for (int i = 0; i < d; i++) g[i] = (g[i] - gq * q[i]) / norm;
-      double[] dh = new double[r];
-      for (int i = 0; i < d; i++) {
-        int row = i * r;
-        double gu = g[i] * inv;
-        for (int k = 0; k < r; k++) {
-          gB[row + k] += (float) (s * gu * h[k]);
-          dh[k] += s * b[row + k] * gu;
-        }
-      }
-      for (int k = 0; k < r; k++) {
-        int row = k * d;
-        for (int j = 0; j < d; j++) gA[row + j] += (float) (dh[k] * e[j]);
+    double weight = 1.0 / batch.size();
+    Map<String, float[][]> vectors = new HashMap<>();
+    List<String> inBatch = new ArrayList<>();
+    for (List<Example> term : batch) {
+      for (Example ex : term) {
+        inBatch.add(ex.positiveId());
+        vectors.putIfAbsent(ex.positiveId(), ex.positive());
       }
     }
-    return total * inv;
+    for (List<Example> term : batch) {
+      Example first = term.get(0);
+      List<String> positiveIds = new ArrayList<>();
+      List<float[][]> positives = new ArrayList<>();
+      for (Example ex : term) {
+        if (!positiveIds.contains(ex.positiveId())) {
+          positiveIds.add(ex.positiveId());
+          positives.add(ex.positive());
+        }
+      }
+      Map<String, float[][]> hard = new HashMap<>();
+      for (int i = 0; i < first.hardNegativeIds().size(); i++) {
+        hard.put(first.hardNegativeIds().get(i), first.hardNegatives().get(i));
+      }
+      List<float[][]> negatives = new ArrayList<>();
+      for (String id : negatives(first.relevant(), positiveIds, inBatch, first.hardNegativeIds())) {
+        float[][] v = vectors.get(id);
+        negatives.add(v != null ? v : hard.get(id));
+      }
+      total +=
+          objective.evaluate(
+              first.embedding(), a, b, positives, negatives, gA != null, weight, gA, gB);
+    }
+    return total * weight;
+  }
+
+  /**
+   * The negative documents of one loss term, in order: the batch's positive documents, then the
+   * term's hard negatives, each once, leaving out the term's positives and every document judged
+   * relevant to the query. The last rule masks in-batch false negatives: with many documents
+   * relevant to many queries (NFCorpus), another query's positive is often relevant to this one
+   * too, and must not be pushed away.
+   *
+   * @param relevant all documents judged relevant to the term's query
+   * @param positives the term's positive documents
+   * @param inBatch the positive documents of every term in the batch (this one's included)
+   * @param hardNegatives the term's mined or retrieved hard negatives
+   */
+  static List<String> negatives(
+      Set<String> relevant,
+      List<String> positives,
+      List<String> inBatch,
+      List<String> hardNegatives) {
+    Set<String> used = new LinkedHashSet<>(positives);
+    List<String> out = new ArrayList<>();
+    for (List<String> source : List.of(inBatch, hardNegatives)) {
+      for (String id : source) {
+        if (!relevant.contains(id) && used.add(id)) out.add(id);
+      }
+    }
+    return out;
   }
 
   /** One (query, positive document) example with its negatives' chunk vectors. */

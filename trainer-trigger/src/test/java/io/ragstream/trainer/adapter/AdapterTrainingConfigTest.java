@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ragstream.core.error.ConfigException;
+import io.ragstream.trainer.adapter.AdapterTrainingConfig.Loss;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,8 @@ class AdapterTrainingConfigTest {
     assertThat(c.rank()).isEqualTo(AdapterTrainingConfig.DEFAULT_RANK);
     assertThat(c.temperature()).isEqualTo(AdapterTrainingConfig.DEFAULT_TEMPERATURE);
     assertThat(c.timeBudget()).isEqualTo(AdapterTrainingConfig.DEFAULT_TIME_BUDGET);
+    assertThat(c.loss()).isEqualTo(Loss.INFO_NCE);
+    assertThat(c.identityWeight()).isZero();
   }
 
   @Test
@@ -30,5 +33,11 @@ class AdapterTrainingConfigTest {
         .hasMessage("config adapter.time-budget: must be positive, was PT0S");
     assertThatThrownBy(() -> c.withNegatives(-1, 32))
         .hasMessage("config adapter.hard-negatives: must be >= 0, was -1");
+    assertThatThrownBy(() -> c.withLoss(Loss.SUP_CON, -0.5, 0))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config adapter.identity-weight: must be >= 0, was -0.5");
+    assertThatThrownBy(() -> c.withLoss(null, 0, 0))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config adapter.loss: must be one of INFO_NCE, SUP_CON, MIL_NCE, was null");
   }
 }
