@@ -2,6 +2,7 @@ package io.ragstream.cli.local;
 
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.RetrainingSettings;
+import io.ragstream.cli.platform.Closeables;
 import io.ragstream.cli.platform.GatewayPart;
 import io.ragstream.cli.platform.IngestPart;
 import io.ragstream.cli.platform.Stores;
@@ -32,8 +33,6 @@ import io.ragstream.processors.local.MicrometerReporter;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -62,7 +61,7 @@ public final class LocalPlatform implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPlatform.class);
 
   private final LocalConfig config;
-  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final Closeables closeables = new Closeables();
   private final AtomicBoolean ready = new AtomicBoolean();
   private String bootstrapServers;
   private VectorStore store;
@@ -313,15 +312,6 @@ public final class LocalPlatform implements AutoCloseable {
   /** Stops every started part in reverse order; logs and continues past failures. */
   @Override
   public void close() {
-    while (!closeables.isEmpty()) {
-      AutoCloseable c = closeables.pop();
-      try {
-        c.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        LOG.warn("Error while stopping {}: {}", c, e.toString());
-      }
-    }
+    closeables.close();
   }
 }
