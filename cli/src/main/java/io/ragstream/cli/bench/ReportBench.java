@@ -147,12 +147,13 @@ public final class ReportBench implements Callable<Integer> {
     Duration perSearch =
         searchDuration != null ? searchDuration : Duration.ofSeconds(quick ? 10 : 30);
     Files.createDirectories(out.resolve("raw"));
+    Path dataDir = Files.createTempDirectory("ragstream-bench-");
     if (quick && limit == null) {
-      dir = judgedSubset(BeirDataset.open(dir), out.resolve("raw").resolve("quick-subset"));
+      // In the temporary data dir, removed with it: BEIR text never lands in the report's dir.
+      dir = judgedSubset(BeirDataset.open(dir), dataDir.resolve("quick-subset"));
     }
     BeirDataset dataset = BeirDataset.open(dir);
     docs = Math.min(docs, dataset.countCorpusDocuments());
-    Path dataDir = Files.createTempDirectory("ragstream-bench-");
     String suffix = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
     SourceTable table = new SourceTable("public", "ragstream_bench_" + suffix);
     Map<String, String> flags = new HashMap<>();
