@@ -105,7 +105,12 @@ class MariaDbReconcileIT {
                         .count()
                     == 4);
     Reconciler.Options check = Reconciliation.options(config, false, Duration.ofSeconds(2), 100);
-    await().atMost(WAIT).until(() -> run(config, check, new ArrayList<>()).clean());
+    // Reconcile reads the index's last commit from disk: until the indexing job's first
+    // checkpoint there is none ("no Lucene index at ..."), so that error is waited out.
+    await()
+        .atMost(WAIT)
+        .ignoreException(io.ragstream.core.error.StoreException.class)
+        .until(() -> run(config, check, new ArrayList<>()).clean());
 
     String id2 = "mariadb:test." + table + ":2";
     long v2 = platform.store().version(id2);
@@ -146,7 +151,12 @@ class MariaDbReconcileIT {
           Reconciliation.run(config, repair, sink, d -> {}, Duration.ofSeconds(30));
       assertThat(repaired.changesEmitted()).isEqualTo(3); // DELETE + UPSERT of 2, DELETE of 99
     }
-    await().atMost(WAIT).until(() -> run(config, check, new ArrayList<>()).clean());
+    // Reconcile reads the index's last commit from disk: until the indexing job's first
+    // checkpoint there is none ("no Lucene index at ..."), so that error is waited out.
+    await()
+        .atMost(WAIT)
+        .ignoreException(io.ragstream.core.error.StoreException.class)
+        .until(() -> run(config, check, new ArrayList<>()).clean());
     assertThat(platform.store().document(id2).orElseThrow().points())
         .allSatisfy(
             p -> assertThat(p.attributes().acl()).containsExactlyInAnyOrder("team2", "all"));
