@@ -7,8 +7,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** What the three service commands share: loading their settings and running until SIGTERM. */
-final class ServiceRun {
+/**
+ * What the service commands share: loading their settings and running until SIGTERM ({@code
+ * ragstream local} runs until stopped through it too).
+ */
+public final class ServiceRun {
   private ServiceRun() {}
 
   /**
@@ -25,7 +28,7 @@ final class ServiceRun {
    * Prints {@code banner} (the command's interface: where it serves) and blocks until the JVM shuts
    * down (SIGTERM, SIGINT), when a shutdown hook closes {@code service}.
    */
-  static int untilStopped(AutoCloseable service, String banner) throws InterruptedException {
+  public static int untilStopped(AutoCloseable service, String banner) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -2,9 +2,9 @@ package io.ragstream.cli.local;
 
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.Settings;
+import io.ragstream.cli.distributed.ServiceRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,23 +34,12 @@ public final class LocalCommand implements Callable<Integer> {
             Settings.load(
                 configFile, System.getenv(), LocalConfig.flags(dataDir, port), LocalConfig.KEYS));
     LocalPlatform platform = LocalPlatform.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  platform.close();
-                  stopped.countDown();
-                },
-                "ragstream-shutdown"));
-    System.out.println(
+    return ServiceRun.untilStopped(
+        platform,
         "ragstream local: gateway at "
             + platform.gatewayUrl()
             + " (data in "
             + config.dataDir()
-            + "; Ctrl-C to stop)");
-    System.out.flush();
-    stopped.await();
-    return 0;
+            + ")");
   }
 }
