@@ -125,6 +125,39 @@ public record StoreSettings(Kind kind, Path lucenePath, QdrantStoreConfig qdrant
   }
 
   /**
+   * The store of index generation {@code number} of a distributed deployment (docs/reindex.md):
+   *
+   * <ul>
+   *   <li>Lucene: {@code store.lucene.path} for generation 1, its sibling {@code <name>-v<N>}
+   *       after;
+   *   <li>Qdrant: the concrete collection {@code <alias>_v<N>} and no alias, so that a reader keeps
+   *       searching its generation's collection whatever the alias points at during a switch.
+   * </ul>
+   *
+   * @throws IllegalArgumentException when {@code number < 1}
+   */
+  public StoreSettings generation(int number) {
+    if (number < 1) {
+      throw new IllegalArgumentException("generation number must be >= 1, was " + number);
+    }
+    if (kind == Kind.QDRANT) {
+      String alias = qdrant.alias() != null ? qdrant.alias() : QdrantStoreConfig.DEFAULT_ALIAS;
+      return new StoreSettings(
+          kind,
+          lucenePath,
+          qdrant.toBuilder()
+              .collection(QdrantCollections.versionedName(alias, number))
+              .alias(null)
+              .build());
+    }
+    Path path =
+        number == 1
+            ? lucenePath
+            : lucenePath.resolveSibling(lucenePath.getFileName() + "-v" + number);
+    return new StoreSettings(kind, path, qdrant);
+  }
+
+  /**
    * The Qdrant config for a process whose embedder has id {@code embedderId} and {@code dimension}
    * dimensions (the collection must hold vectors of exactly that embedder, docs/qdrant.md).
    *

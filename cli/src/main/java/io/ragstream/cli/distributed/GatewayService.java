@@ -5,12 +5,12 @@ import io.ragstream.cli.config.ServiceSettings;
 import io.ragstream.cli.platform.Closeables;
 import io.ragstream.cli.platform.GatewayPart;
 import io.ragstream.cli.platform.ReadinessMonitor;
-import io.ragstream.cli.platform.Stores;
 import io.ragstream.cli.platform.TopicSpecs;
+import io.ragstream.cli.reindex.FollowedIndex;
+import io.ragstream.cli.reindex.IndexGeneration;
 import io.ragstream.core.model.Topics;
-import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
-import io.ragstream.embedding.Embedders;
+import io.ragstream.gateway.index.ServingStoreView;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import java.time.Duration;
@@ -46,12 +46,15 @@ public final class GatewayService implements AutoCloseable {
   private final Closeables parts = new Closeables();
   private GatewayPart gateway;
   private VectorStore store;
+  private FollowedIndex followed;
   private BooleanSupplier ready = () -> true;
 
   private GatewayService() {}
 
   /**
-   * Loads the query embedder, opens the store, then deploys the gateway.
+   * Opens the serving index generation (its query embedder and store; the one {@code
+   * ragstream.generations} names, else generation 1) and follows that topic, then deploys the
+   * gateway.
    *
    * @throws io.ragstream.core.error.ConfigException naming {@code kafka.bootstrap-servers} when
    *     events are enabled and it is unset, or {@code store.lucene.path} when no index appears
@@ -67,16 +70,14 @@ public final class GatewayService implements AutoCloseable {
     GatewayService s = new GatewayService();
     try {
       GatewayMetrics metrics = s.parts.push(GatewayMetrics.create());
-      Embedder queryEmbedder =
-          s.parts.push(Embedders.create(config.embedder(), config.queryEmbedderThreads()));
-      s.store =
-          s.parts.push(
-              Stores.openReader(
-                  config.store(),
-                  config.storeOptions(),
-                  queryEmbedder.id(),
-                  queryEmbedder.dimension(),
-                  STORE_WAIT));
+      // The serving index generation (docs/reindex.md): its query embedder and store, swapped
+      // together when ragstream reindex --distributed records another one.
+      FollowedIndex followed =
+          FollowedIndex.start(config, bootstrap, services.indexerGroup(), STORE_WAIT);
+      s.parts.push(followed.servingIndex());
+      s.parts.push(followed);
+      s.followed = followed;
+      s.store = new ServingStoreView(followed.servingIndex());
       Admin admin = null;
       if (bootstrap != null) {
         admin =
@@ -92,7 +93,7 @@ public final class GatewayService implements AutoCloseable {
                 new ReadinessMonitor(
                     admin,
                     metrics.registry(),
-                    Map.of(services.indexerGroup(), List.of(Topics.CHANGES)),
+                    () -> Map.of(followed.servingConsumerGroup(), List.of(Topics.CHANGES)),
                     () -> true,
                     "gateway"));
         s.ready = readiness::ready;
@@ -103,9 +104,9 @@ public final class GatewayService implements AutoCloseable {
                   config,
                   bootstrap,
                   admin,
-                  s.store,
+                  followed.servingIndex(),
+                  null,
                   metrics,
-                  queryEmbedder,
                   s.ready,
                   TopicSpecs.brokerDefault()));
       return s;
@@ -120,7 +121,12 @@ public final class GatewayService implements AutoCloseable {
     return gateway.url();
   }
 
-  /** The store the gateway searches. */
+  /** The index generation serving now. */
+  public IndexGeneration servingGeneration() {
+    return followed.serving();
+  }
+
+  /** The store the gateway searches (the serving generation's). */
   public VectorStore store() {
     return store;
   }

@@ -18,7 +18,7 @@ public final class ServiceRun {
    * Settings from {@code configFile}, the environment ({@code RAGSTREAM_*} of {@link
    * ServiceSettings#ALL_KEYS}) and the flags given (null ones are ignored).
    */
-  static Settings settings(Path configFile, Path dataDir, Map<String, String> flags) {
+  public static Settings settings(Path configFile, Path dataDir, Map<String, String> flags) {
     Map<String, String> all = new HashMap<>(flags);
     if (dataDir != null) all.put("data-dir", dataDir.toString());
     return Settings.load(configFile, System.getenv(), all, ServiceSettings.ALL_KEYS);

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ public final class ReadinessMonitor implements AutoCloseable {
 
   private final Admin admin;
   private final MeterRegistry registry;
-  private final Map<String, Collection<String>> groups;
+  private final Supplier<? extends Map<String, ? extends Collection<String>>> groups;
   private final BooleanSupplier condition;
   private final String name;
   private final AtomicBoolean ready = new AtomicBoolean();
@@ -54,9 +55,23 @@ public final class ReadinessMonitor implements AutoCloseable {
       Map<String, ? extends Collection<String>> groups,
       BooleanSupplier condition,
       String name) {
+    this(admin, registry, constant(new LinkedHashMap<>(groups)), condition, name);
+  }
+
+  /**
+   * Like {@link #ReadinessMonitor(Admin, MeterRegistry, Map, BooleanSupplier, String)}, with the
+   * groups asked for on every check (a gateway's indexer group changes with its serving index
+   * generation).
+   */
+  public ReadinessMonitor(
+      Admin admin,
+      MeterRegistry registry,
+      Supplier<? extends Map<String, ? extends Collection<String>>> groups,
+      BooleanSupplier condition,
+      String name) {
     this.admin = Objects.requireNonNull(admin, "admin");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.groups = new LinkedHashMap<>(groups);
+    this.groups = Objects.requireNonNull(groups, "groups");
     this.condition = Objects.requireNonNull(condition, "condition");
     this.name = name;
     Gauge.builder("ragstream.ready", ready, r -> r.get() ? 1 : 0)
@@ -73,6 +88,10 @@ public final class ReadinessMonitor implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::check, 0, 1, TimeUnit.SECONDS);
   }
 
+  private static <T> Supplier<T> constant(T value) {
+    return () -> value;
+  }
+
   /** The last verdict. */
   public boolean ready() {
     return ready.get();
@@ -81,7 +100,7 @@ public final class ReadinessMonitor implements AutoCloseable {
   private void check() {
     try {
       long total = 0;
-      for (var e : groups.entrySet()) {
+      for (var e : groups.get().entrySet()) {
         for (var lag : ConsumerLag.byTopic(admin, e.getKey(), e.getValue()).entrySet()) {
           gauge(e.getKey(), lag.getKey()).set(lag.getValue());
           total += lag.getValue();

@@ -59,6 +59,23 @@ public record IndexGeneration(
     return number == 1 ? "index" : "index-v" + number;
   }
 
+  /**
+   * The Lucene directory of this generation in distributed mode, where {@code first} ({@code
+   * store.lucene.path}) is generation 1's: {@code first} itself, else its sibling {@code
+   * <name>-v<N>} (so {@code <data-dir>/index} gives the local layout).
+   */
+  public java.nio.file.Path luceneDirectory(java.nio.file.Path first) {
+    return number == 1 ? first : first.resolveSibling(first.getFileName() + "-v" + number);
+  }
+
+  /**
+   * The consumer group of this generation's indexing job in distributed mode, where {@code first}
+   * ({@code indexing.group-id}) is generation 1's: {@code first} itself, else {@code <first>-v<N>}.
+   */
+  public String consumerGroup(String first) {
+    return number == 1 ? first : first + "-v" + number;
+  }
+
   /** The Qdrant collection of this generation, {@code ragstream_v<N>}. */
   public String qdrantCollection() {
     return QDRANT_COLLECTION_PREFIX + number;

@@ -42,14 +42,91 @@ public final class IndexGenerations {
   /** The file's content. */
   record Persisted(List<IndexGeneration> generations) {}
 
-  private final Path file;
+  /**
+   * Where each transition is recorded before it takes effect: the state file in local mode, the
+   * compacted {@code ragstream.generations} topic in distributed mode ({@link GenerationsTopic}).
+   */
+  @FunctionalInterface
+  public interface Sink {
+    /**
+     * Records {@code generations} durably, or throws (then the transition does not happen).
+     *
+     * @param generations every generation after the transition, oldest first
+     */
+    void record(List<IndexGeneration> generations);
+  }
+
+  private final Sink sink;
   private final Clock clock;
   private List<IndexGeneration> generations;
 
-  private IndexGenerations(Path file, Clock clock, List<IndexGeneration> generations) {
-    this.file = file;
+  private IndexGenerations(Sink sink, Clock clock, List<IndexGeneration> generations) {
+    this.sink = sink;
     this.clock = clock;
     this.generations = check(generations);
+  }
+
+  /**
+   * Generations recorded elsewhere (distributed mode: the last record of {@code
+   * ragstream.generations}), or generation 1 serving {@code initialEmbedder} when {@code recorded}
+   * is empty; every transition is written to {@code sink} before it returns.
+   *
+   * @throws IllegalArgumentException when {@code initialEmbedder} is unknown
+   * @throws IllegalStateException when {@code recorded} breaks an invariant
+   */
+  public static IndexGenerations of(
+      Optional<List<IndexGeneration>> recorded, String initialEmbedder, Clock clock, Sink sink) {
+    Embedders.requireKnown(initialEmbedder);
+    long now = clock.millis();
+    return new IndexGenerations(
+        Objects.requireNonNull(sink, "sink"),
+        clock,
+        recorded.orElseGet(
+            () ->
+                List.of(
+                    new IndexGeneration(1, initialEmbedder, State.SERVING, now, now, "initial"))));
+  }
+
+  /** {@code generations} as the JSON document of the state file and the topic. */
+  public static String toJson(List<IndexGeneration> generations) {
+    return Json.write(new Persisted(generations));
+  }
+
+  /**
+   * The generations of a JSON document written by {@link #toJson}, checked.
+   *
+   * @throws IllegalArgumentException when it is not such a document
+   * @throws IllegalStateException when it breaks an invariant
+   */
+  public static List<IndexGeneration> fromJson(String json) {
+    Persisted persisted;
+    try {
+      persisted = Json.mapper().readValue(json, Persisted.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not an index generations document: " + e.getMessage(), e);
+    }
+    return check(persisted.generations() == null ? List.of() : persisted.generations());
+  }
+
+  /** The serving generation of a checked list. */
+  public static IndexGeneration servingOf(List<IndexGeneration> generations) {
+    return generations.stream()
+        .filter(g -> g.state() == State.SERVING)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no serving generation in " + generations));
+  }
+
+  private static Sink fileSink(Path file) {
+    return list -> {
+      Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+      try {
+        Files.createDirectories(file.getParent());
+        Files.writeString(tmp, toJson(list));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+      }
+    };
   }
 
   /**
@@ -70,11 +147,11 @@ public final class IndexGenerations {
       long now = clock.millis();
       IndexGenerations g =
           new IndexGenerations(
-              file,
+              fileSink(file),
               clock,
               List.of(
                   new IndexGeneration(1, configuredEmbedder, State.SERVING, now, now, "initial")));
-      g.persist(g.generations);
+      g.sink.record(g.generations);
       return g;
     }
     Persisted persisted;
@@ -85,7 +162,9 @@ public final class IndexGenerations {
     }
     IndexGenerations g =
         new IndexGenerations(
-            file, clock, persisted.generations() == null ? List.of() : persisted.generations());
+            fileSink(file),
+            clock,
+            persisted.generations() == null ? List.of() : persisted.generations());
     if (!g.serving().embedder().equals(configuredEmbedder)) {
       LOG.warn(
           "indexing.embedder is {} but generation {} ({}) serves since a reindex; serving {}",
@@ -113,7 +192,8 @@ public final class IndexGenerations {
     try {
       Persisted persisted = Json.mapper().readValue(file.toFile(), Persisted.class);
       return Optional.of(
-          new IndexGenerations(file, Clock.systemUTC(), persisted.generations()).serving());
+          new IndexGenerations(fileSink(file), Clock.systemUTC(), persisted.generations())
+              .serving());
     } catch (IOException e) {
       throw new UncheckedIOException("unreadable " + file + ": " + e.getMessage(), e);
     }
@@ -315,18 +395,7 @@ public final class IndexGenerations {
 
   private void commit(List<IndexGeneration> after) {
     List<IndexGeneration> checked = check(after);
-    persist(checked);
+    sink.record(checked);
     generations = checked;
-  }
-
-  private void persist(List<IndexGeneration> list) {
-    Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
-    try {
-      Files.createDirectories(file.getParent());
-      Files.writeString(tmp, Json.write(new Persisted(list)));
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
   }
 }

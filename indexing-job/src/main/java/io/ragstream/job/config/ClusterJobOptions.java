@@ -77,8 +77,9 @@ public final class ClusterJobOptions {
           .stringType()
           .defaultValue(QdrantStoreConfig.DEFAULT_ALIAS)
           .withDescription(
-              "The alias the job writes through (created to point at the collection when"
-                  + " missing); empty = write to the collection directly.");
+              "The alias created to point at the collection when missing, for readers; the job"
+                  + " always writes the collection itself, so a reindex's alias switch never"
+                  + " redirects its writes (docs/reindex.md); empty = no alias.");
 
   public static final ConfigOption<Integer> QDRANT_BATCH_SIZE =
       ConfigOptions.key(QDRANT_PREFIX + "qdrant.batch-size")

@@ -117,11 +117,27 @@ public final class QdrantStoreFactory implements ComponentFactory<VectorStore> {
    * Connects to Qdrant and bootstraps the collection ({@link QdrantVectorStore#open}); one store
    * (and gRPC channel) per sink subtask, closed by the sink.
    *
+   * <p>The store writes the <b>collection</b> itself, never through the alias: the alias is only
+   * created (pointing at the collection) when missing, for readers. A reindex switches the alias to
+   * another generation's collection while this job keeps running as the standby; writing through
+   * the alias would then put this job's vectors, made with its own model, into the new model's
+   * collection (docs/reindex.md).
+   *
    * @throws io.ragstream.core.error.StoreException when the collection does not match the config
    * @throws io.ragstream.core.error.RetriableException when Qdrant stays unreachable
    */
   @Override
   public VectorStore create() {
-    return QdrantVectorStore.open(config());
+    QdrantStoreConfig config = config();
+    QdrantVectorStore store = QdrantVectorStore.open(config.toBuilder().alias(null).build());
+    if (config.alias() != null) {
+      try {
+        store.collections().createAliasIfMissing(config.alias(), config.collection());
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+    }
+    return store;
   }
 }

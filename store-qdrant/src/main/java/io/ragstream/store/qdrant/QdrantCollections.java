@@ -117,6 +117,16 @@ public final class QdrantCollections {
     LOG.info("Qdrant alias {} now points at collection {}", alias, collection);
   }
 
+  /**
+   * Creates {@code alias} pointing at {@code collection} unless the alias exists (wherever it
+   * points); for writers that bootstrap the alias for readers but write the collection itself.
+   */
+  public void createAliasIfMissing(String alias, String collection) {
+    if (aliasTarget(alias).isEmpty()) {
+      switchAlias(alias, collection);
+    }
+  }
+
   /** Deletes {@code collection} and its points (idempotent). */
   public void deleteCollection(String collection) {
     retrier.call(

@@ -189,6 +189,12 @@ public final class QdrantVectorStore implements VectorStore {
     return store;
   }
 
+  /** Collection and alias operations on this store's connection (reindex, retire). */
+  public QdrantCollections collections() {
+    ensureOpen();
+    return new QdrantCollections(client, config.timeout(), retrier);
+  }
+
   /** The config the store was opened with. */
   public QdrantStoreConfig config() {
     return config;
