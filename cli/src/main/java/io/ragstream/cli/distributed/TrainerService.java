@@ -4,15 +4,14 @@ import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.ServiceSettings;
 import io.ragstream.cli.platform.Closeables;
 import io.ragstream.cli.platform.OpsEndpoints;
-import io.ragstream.cli.platform.Stores;
 import io.ragstream.cli.platform.TopicSpecs;
 import io.ragstream.cli.platform.TrainerPart;
+import io.ragstream.cli.reindex.FollowedIndex;
 import io.ragstream.core.error.ConfigException;
 import io.ragstream.core.model.Topics;
-import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
-import io.ragstream.embedding.Embedders;
 import io.ragstream.gateway.events.GatewayEvents;
+import io.ragstream.gateway.index.ServingStoreView;
 import io.ragstream.gateway.metrics.GatewayMetrics;
 import io.ragstream.ingest.kafka.KafkaTopics;
 import java.nio.file.Files;
@@ -70,20 +69,16 @@ public final class TrainerService implements AutoCloseable {
     try {
       Files.createDirectories(config.dataDir());
       GatewayMetrics metrics = s.parts.push(GatewayMetrics.create());
-      String embedderId;
-      int dimension;
-      try (Embedder e = Embedders.create(config.embedder(), 1)) {
-        embedderId = e.id(); // the policy and the Qdrant collection need the exact id
-        dimension = e.dimension();
-      }
-      VectorStore store =
-          s.parts.push(
-              Stores.openReader(
-                  config.store(),
-                  config.storeOptions(),
-                  embedderId,
-                  dimension,
-                  GatewayService.STORE_WAIT));
+      // The serving index generation (docs/reindex.md): the trainer reads its document vectors
+      // and trains adapters for its model. Its store follows a switch; adapters stay trained for
+      // the model serving at start (feedback of another model is ignored) until a restart.
+      FollowedIndex followed =
+          FollowedIndex.start(
+              config, bootstrap, services.indexerGroup(), GatewayService.STORE_WAIT);
+      s.parts.push(followed.servingIndex());
+      s.parts.push(followed);
+      String embedderId = followed.servingIndex().serving().embedder().id();
+      VectorStore store = new ServingStoreView(followed.servingIndex());
       Admin admin =
           s.parts.push(Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)));
       int p = config.parallelism();

@@ -117,6 +117,15 @@ public final class DistributedReindex implements AutoCloseable {
    * Qdrant batching) are to be added as they are.
    */
   public Map<String, String> jobOptions(IndexGeneration g) {
+    return jobOptions(config, bootstrapServers, firstGroup, g);
+  }
+
+  /**
+   * {@link #jobOptions(IndexGeneration)} of a deployment configured by {@code config}, with Kafka
+   * at {@code bootstrapServers} and generation 1's consumer group {@code firstGroup}.
+   */
+  public static Map<String, String> jobOptions(
+      LocalConfig config, String bootstrapServers, String firstGroup, IndexGeneration g) {
     Map<String, String> o = new LinkedHashMap<>();
     o.put("ragstream.kafka.bootstrap-servers", bootstrapServers);
     o.put("ragstream.embedder", g.embedder());
@@ -139,13 +148,17 @@ public final class DistributedReindex implements AutoCloseable {
 
   /** {@link #jobOptions} as one line of program arguments. */
   public String jobArguments(IndexGeneration g) {
+    return arguments(jobOptions(g));
+  }
+
+  /** {@code options} as {@code --key value} program arguments (an empty value as {@code ''}). */
+  public static String arguments(Map<String, String> options) {
     StringBuilder sb = new StringBuilder();
-    jobOptions(g)
-        .forEach(
-            (k, v) -> {
-              if (sb.length() > 0) sb.append(' ');
-              sb.append("--").append(k).append(' ').append(v.isEmpty() ? "''" : v);
-            });
+    options.forEach(
+        (k, v) -> {
+          if (sb.length() > 0) sb.append(' ');
+          sb.append("--").append(k).append(' ').append(v.isEmpty() ? "''" : v);
+        });
     return sb.toString();
   }
 
