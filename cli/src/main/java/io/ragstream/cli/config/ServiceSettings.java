@@ -20,13 +20,27 @@ import java.util.stream.Stream;
  * @param indexerGroup the consumer group the indexing job reads {@code ragstream.changes} with
  *     ({@code indexing.group-id}, default {@value #DEFAULT_INDEXER_GROUP}, the job's {@code
  *     ragstream.indexing.group-id}); the gateway is ready when this group has no lag
+ * @param ingestCdc where the Debezium connector of {@code ragstream ingest}'s source runs ({@code
+ *     ingest.cdc}, default {@link IngestCdc#EMBEDDED})
  */
 public record ServiceSettings(
     String ingestMetricsHost,
     int ingestMetricsPort,
     String trainerMetricsHost,
     int trainerMetricsPort,
-    String indexerGroup) {
+    String indexerGroup,
+    IngestCdc ingestCdc) {
+
+  /** Where the CDC connector runs in distributed mode. */
+  public enum IngestCdc {
+    /** Debezium's engine inside {@code ragstream ingest} (the default). */
+    EMBEDDED,
+    /**
+     * Debezium in Kafka Connect (infra/connect): {@code ragstream ingest} runs the normalizer (and
+     * PostgreSQL's slot metrics) only, so the two never capture the same source twice.
+     */
+    CONNECT
+  }
 
   public static final int DEFAULT_INGEST_METRICS_PORT = 9401;
   public static final int DEFAULT_TRAINER_METRICS_PORT = 9402;
@@ -39,7 +53,8 @@ public record ServiceSettings(
           "ingest.metrics-port",
           "trainer.metrics-host",
           "trainer.metrics-port",
-          "indexing.group-id");
+          "indexing.group-id",
+          "ingest.cdc");
 
   /** Every key a distributed process reads: {@link LocalConfig#KEYS} and {@link #KEYS}. */
   public static final List<String> ALL_KEYS =
@@ -60,7 +75,22 @@ public record ServiceSettings(
         s.integer("ingest.metrics-port", DEFAULT_INGEST_METRICS_PORT, 0, 65535),
         host(s, "trainer.metrics-host"),
         s.integer("trainer.metrics-port", DEFAULT_TRAINER_METRICS_PORT, 0, 65535),
-        group);
+        group,
+        ingestCdc(s));
+  }
+
+  private static IngestCdc ingestCdc(Settings s) {
+    String v = s.string("ingest.cdc", "embedded").strip();
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "embedded" -> IngestCdc.EMBEDDED;
+      case "connect" -> IngestCdc.CONNECT;
+      default ->
+          throw s.fail(
+              "ingest.cdc",
+              v,
+              "must be 'embedded' (Debezium inside ragstream ingest) or 'connect' (Debezium in"
+                  + " Kafka Connect; ingest runs the normalizer only)");
+    };
   }
 
   /**

@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * replication slot ({@code ragstream_cdc_slot_*}, PostgreSQL), the consumer lag and {@code
  * ragstream_ready}. Debezium offsets and the normalizer's state live under {@code data-dir}, which
  * must persist across restarts (else the source snapshots again).
+ *
+ * <p>With {@code ingest.cdc: connect} Debezium runs in Kafka Connect (infra/connect) and this
+ * process runs the normalizer only (plus PostgreSQL's slot metrics): {@code /ready} then waits for
+ * the normalizer's lag alone, and {@code /health} does not depend on a source.
  */
 public final class IngestService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
@@ -36,7 +40,8 @@ public final class IngestService implements AutoCloseable {
   private IngestService() {}
 
   /**
-   * Starts the normalizer, the endpoints, then the source.
+   * Starts the normalizer, the endpoints, then the source (unless {@code ingest.cdc} is {@code
+   * connect}).
    *
    * @throws io.ragstream.core.error.ConfigException naming {@code kafka.bootstrap-servers} when
    *     unset
@@ -52,6 +57,7 @@ public final class IngestService implements AutoCloseable {
       Admin admin =
           s.parts.push(Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)));
       IngestPart ingest = s.ingest;
+      boolean embedded = services.ingestCdc() == ServiceSettings.IngestCdc.EMBEDDED;
       s.readiness =
           s.parts.push(
               new ReadinessMonitor(
@@ -60,7 +66,7 @@ public final class IngestService implements AutoCloseable {
                   Map.of(
                       ingest.normalizerConfig().applicationId(),
                       ingest.normalizerConfig().sourceTopics()),
-                  ingest::snapshotCompleted,
+                  embedded ? ingest::snapshotCompleted : () -> true,
                   "ingest"));
       ReadinessMonitor readiness = s.readiness;
       s.ops =
@@ -71,7 +77,13 @@ public final class IngestService implements AutoCloseable {
                   metrics,
                   () -> !ingest.sourceFailed(),
                   readiness::ready));
-      ingest.startSource(metrics.registry());
+      if (embedded) {
+        ingest.startSource(metrics.registry());
+      } else {
+        ingest.startSlotMetrics(metrics.registry());
+        LOG.info(
+            "ingest.cdc is connect: Debezium runs in Kafka Connect; running the normalizer only");
+      }
       s.parts.push(ingest::stopSource);
       return s;
     } catch (Exception | Error e) {

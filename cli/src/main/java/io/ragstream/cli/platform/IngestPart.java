@@ -114,6 +114,18 @@ public final class IngestPart implements AutoCloseable {
             });
   }
 
+  /**
+   * For a source captured elsewhere (Debezium in Kafka Connect): registers only PostgreSQL's
+   * replication-slot metrics in {@code registry}, as {@link #startSource} does; nothing for
+   * MariaDB/MySQL. Stopped by {@link #stopSource()}.
+   */
+  public void startSlotMetrics(MeterRegistry registry) {
+    if (config.source() instanceof PostgresSourceConfig pg) {
+      sourceParts.push(
+          ReplicationSlotMetrics.start(pg, registry, config.cdc().slotMetricsInterval()));
+    }
+  }
+
   /** Stops the CDC source (and its slot metrics and sink); the normalizer keeps running. */
   public void stopSource() {
     sourceParts.close();

@@ -131,6 +131,16 @@ class StoreSettingsTest {
     assertThat(d.trainerMetricsPort()).isEqualTo(ServiceSettings.DEFAULT_TRAINER_METRICS_PORT);
     assertThat(d.ingestMetricsHost()).isEqualTo("0.0.0.0");
     assertThat(d.indexerGroup()).isEqualTo("ragstream-indexer");
+    assertThat(d.ingestCdc()).isEqualTo(ServiceSettings.IngestCdc.EMBEDDED);
+    assertThat(
+            ServiceSettings.from(
+                    Settings.load(
+                        null,
+                        Map.of("RAGSTREAM_INGEST_CDC", "Connect"),
+                        Map.of(),
+                        ServiceSettings.ALL_KEYS))
+                .ingestCdc())
+        .isEqualTo(ServiceSettings.IngestCdc.CONNECT);
     ServiceSettings env =
         ServiceSettings.from(
             Settings.load(
@@ -146,7 +156,8 @@ class StoreSettingsTest {
                 "ingest.metrics-port", "70000",
                 "trainer.metrics-port", "x",
                 "ingest.metrics-host", " ",
-                "indexing.group-id", "")
+                "indexing.group-id", "",
+                "ingest.cdc", "debezium-server")
             .entrySet()) {
       assertThatThrownBy(
               () ->

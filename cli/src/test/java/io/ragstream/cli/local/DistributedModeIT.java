@@ -267,6 +267,43 @@ class DistributedModeIT {
     }
   }
 
+  @Test
+  @Order(5)
+  void ingestWithDebeziumInKafkaConnectRunsTheNormalizerOnly() throws Exception {
+    // ingest.cdc: connect (infra/connect runs Debezium): no capture of its own, so the slot the
+    // previous ingest left stays inactive; readiness waits for the normalizer's lag only.
+    Map<String, String> keys = settings("ingest");
+    keys.put("ingest.metrics-host", "127.0.0.1");
+    keys.put("ingest.metrics-port", "0");
+    keys.put("ingest.cdc", "connect");
+    Settings s = Settings.load(null, Map.of(), keys, ServiceSettings.ALL_KEYS);
+    try (io.ragstream.cli.distributed.IngestService connect =
+        io.ragstream.cli.distributed.IngestService.start(
+            LocalConfig.from(s), ServiceSettings.from(s))) {
+      assertThat(connect.ingest().cdc()).as("no embedded Debezium engine").isNull();
+      await().atMost(WAIT).until(connect::ready);
+      assertThat(get(connect.opsUrl() + "/health").statusCode()).isEqualTo(200);
+      // The slot metrics still report the slot Kafka Connect would stream from.
+      await()
+          .atMost(WAIT)
+          .ignoreExceptions()
+          .untilAsserted(
+              () ->
+                  assertThat(get(connect.opsUrl() + "/metrics").body())
+                      .containsPattern(
+                          "ragstream_cdc_slot_active\\{slot=\"" + fixture.slot + "\",?} 0"));
+      try (Statement st = db.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "select active from pg_replication_slots where slot_name = '"
+                      + fixture.slot
+                      + "'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBoolean(1)).as("nobody streams from the slot").isFalse();
+      }
+    }
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
   /**
