@@ -45,13 +45,20 @@ import java.util.Set;
  * @param events whether query and feedback events are published to Kafka ({@code
  *     gateway.events.enabled}, default true)
  * @param feedbackRequiresKnownQuery {@code gateway.feedback.require-known-query}, default true
+ * @param llmFollowAdapters {@code llm.follow-adapters}, default false: answers whose request names
+ *     no model use the latest LLM LoRA adapter promoted on {@code ragstream.adapters} for {@code
+ *     llm.model} (docs/llm-lora.md); needs {@code llm.base-url} and events
  */
 public record GatewaySettings(
     AuthSettings auth,
     ChatSettings chat,
     LlmConfig llm,
     boolean events,
-    boolean feedbackRequiresKnownQuery) {
+    boolean feedbackRequiresKnownQuery,
+    boolean llmFollowAdapters) {
+
+  /** Key of {@link #llmFollowAdapters()}. */
+  public static final String KEY_LLM_FOLLOW_ADAPTERS = "llm.follow-adapters";
 
   /** Every key {@link #from} reads. */
   public static final List<String> KEYS =
@@ -85,7 +92,8 @@ public record GatewaySettings(
           LlmConfig.KEY_IDLE_TIMEOUT,
           LlmConfig.KEY_TOTAL_TIMEOUT,
           LlmConfig.KEY_MAX_TOKENS,
-          LlmConfig.KEY_TEMPERATURE);
+          LlmConfig.KEY_TEMPERATURE,
+          KEY_LLM_FOLLOW_ADAPTERS);
 
   /**
    * Reads and validates the settings; files named by keys are read here.
@@ -93,12 +101,28 @@ public record GatewaySettings(
    * @throws ConfigException naming the key whose value is wrong or whose file cannot be read
    */
   public static GatewaySettings from(Settings s) {
+    LlmConfig llm = llm(s);
+    boolean events = s.bool("gateway.events.enabled", true);
+    boolean follow = s.bool(KEY_LLM_FOLLOW_ADAPTERS, false);
+    if (follow && llm == null) {
+      throw s.fail(
+          KEY_LLM_FOLLOW_ADAPTERS,
+          "true",
+          "needs " + LlmConfig.KEY_BASE_URL + " (adapters are served by the LLM server)");
+    }
+    if (follow && !events) {
+      throw s.fail(
+          KEY_LLM_FOLLOW_ADAPTERS,
+          "true",
+          "needs gateway.events.enabled (promotions arrive on ragstream.adapters)");
+    }
     return new GatewaySettings(
         auth(s),
         chat(s),
-        llm(s),
-        s.bool("gateway.events.enabled", true),
-        s.bool("gateway.feedback.require-known-query", true));
+        llm,
+        events,
+        s.bool("gateway.feedback.require-known-query", true),
+        follow);
   }
 
   private static AuthSettings auth(Settings s) {

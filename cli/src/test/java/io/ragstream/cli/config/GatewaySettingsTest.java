@@ -181,6 +181,33 @@ class GatewaySettingsTest {
   }
 
   @Test
+  void followingLlmAdaptersIsOptInAndNeedsAnLlmAndEvents() {
+    assertThat(load(Map.of()).llmFollowAdapters()).isFalse();
+    assertThat(
+            load(Map.of(
+                    "llm.base-url", "http://vllm:8000/v1",
+                    "llm.model", "meta-llama/Llama-3.2-1B-Instruct",
+                    "llm.follow-adapters", "true"))
+                .llmFollowAdapters())
+        .isTrue();
+    assertThatThrownBy(() -> load(Map.of("llm.follow-adapters", "true")))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.key()).isEqualTo("llm.follow-adapters"))
+        .hasMessageContaining("needs llm.base-url");
+    assertThatThrownBy(
+            () ->
+                load(
+                    Map.of(
+                        "llm.base-url", "http://vllm:8000/v1",
+                        "llm.model", "m",
+                        "llm.follow-adapters", "true",
+                        "gateway.events.enabled", "false")))
+        .isInstanceOfSatisfying(
+            ConfigException.class, e -> assertThat(e.key()).isEqualTo("llm.follow-adapters"))
+        .hasMessageContaining("gateway.events.enabled");
+  }
+
+  @Test
   void badChatAndBooleanValuesNameTheirKey() {
     for (var c :
         List.of(

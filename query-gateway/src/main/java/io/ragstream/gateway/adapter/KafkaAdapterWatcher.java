@@ -39,6 +39,7 @@ public final class KafkaAdapterWatcher implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final String topic;
   private final QueryAdapters adapters;
+  private final List<AdapterListener> others;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong malformed = new AtomicLong();
   private Thread thread;
@@ -54,6 +55,19 @@ public final class KafkaAdapterWatcher implements AutoCloseable {
       Map<String, Object> extraConsumerProps,
       String topic,
       QueryAdapters adapters) {
+    this(bootstrapServers, extraConsumerProps, topic, adapters, List.of());
+  }
+
+  /**
+   * Like {@link #KafkaAdapterWatcher(String, Map, String, QueryAdapters)}, also feeding every event
+   * to {@code others} (after {@code adapters}), e.g. the LLM adapter route.
+   */
+  public KafkaAdapterWatcher(
+      String bootstrapServers,
+      Map<String, Object> extraConsumerProps,
+      String topic,
+      QueryAdapters adapters,
+      List<AdapterListener> others) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -64,6 +78,7 @@ public final class KafkaAdapterWatcher implements AutoCloseable {
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     this.topic = Objects.requireNonNull(topic, "topic");
     this.adapters = Objects.requireNonNull(adapters, "adapters");
+    this.others = List.copyOf(others);
   }
 
   /**
@@ -142,6 +157,13 @@ public final class KafkaAdapterWatcher implements AutoCloseable {
         continue;
       }
       adapters.accept(event);
+      for (AdapterListener l : others) {
+        try {
+          l.accept(event);
+        } catch (RuntimeException e) {
+          LOG.error("adapter listener {} failed on {}: {}", l, event.adapterId(), e.toString(), e);
+        }
+      }
     }
   }
 

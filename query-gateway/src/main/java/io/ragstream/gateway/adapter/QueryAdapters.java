@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class QueryAdapters {
+public final class QueryAdapters implements AdapterListener {
   private static final Logger LOG = LoggerFactory.getLogger(QueryAdapters.class);
 
   /**
@@ -168,6 +168,7 @@ public final class QueryAdapters {
    *
    * @return whether the serving adapter changed
    */
+  @Override
   public boolean accept(AdapterEvent event) {
     if (event.status() != AdapterEvent.Status.PROMOTED || !key().equals(event.key())) {
       return false;

@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Request.</b> {@code POST {baseUrl}/chat/completions} with {@code Content-Type:
  * application/json}, {@code Authorization: Bearer <apiKey>} when a key is configured, and the body
  * {@code {"model": ..., "messages": [...], "stream": true, "temperature": ..., "max_tokens": ...}}
- * ({@code max_tokens} only when configured). The model is the request's, or {@link
- * LlmConfig#model()} when the request names none. Messages come from {@link PromptBuilder}.
+ * ({@code max_tokens} only when configured). The model is the request's or, when the request names
+ * none, the default model: {@link LlmConfig#model()}, or the promoted LLM adapter that {@link
+ * LlmAdapterRoute} follows. Messages come from {@link PromptBuilder}.
  *
  * <p><b>Streaming.</b> With {@code Accept: text/event-stream} the server answers with Server-Sent
  * Events: {@code data: {json chunk}} events ending with {@code data: [DONE]} (OpenAI Chat
@@ -124,6 +125,7 @@ public final class OpenAiChatGenerator implements AnswerGenerator {
   private final Vertx vertx;
   private final LlmConfig config;
   private final PromptBuilder prompts;
+  private final java.util.function.Supplier<String> defaultModel;
   private final HttpClientAgent client;
   private final String url;
 
@@ -138,9 +140,22 @@ public final class OpenAiChatGenerator implements AnswerGenerator {
    * @param prompts builds the messages
    */
   public OpenAiChatGenerator(Vertx vertx, LlmConfig config, PromptBuilder prompts) {
+    this(vertx, config, prompts, config::model);
+  }
+
+  /**
+   * A generator whose default model (for requests that name none) is asked of {@code defaultModel}
+   * on every generation, e.g. {@link LlmAdapterRoute#model()}.
+   */
+  public OpenAiChatGenerator(
+      Vertx vertx,
+      LlmConfig config,
+      PromptBuilder prompts,
+      java.util.function.Supplier<String> defaultModel) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.config = Objects.requireNonNull(config, "config");
     this.prompts = Objects.requireNonNull(prompts, "prompts");
+    this.defaultModel = Objects.requireNonNull(defaultModel, "defaultModel");
     this.url = config.chatCompletionsUrl();
     HttpClientOptions options =
         new HttpClientOptions()
@@ -156,10 +171,10 @@ public final class OpenAiChatGenerator implements AnswerGenerator {
             .build();
   }
 
-  /** {@code openai:} and the default model, e.g. {@code openai:llama3.2}. */
+  /** {@code openai:} and the current default model, e.g. {@code openai:llama3.2}. */
   @Override
   public String id() {
-    return "openai:" + config.model();
+    return "openai:" + defaultModel.get();
   }
 
   /** The configuration this generator uses. */
@@ -221,7 +236,7 @@ public final class OpenAiChatGenerator implements AnswerGenerator {
   }
 
   private String modelFor(String requested) {
-    return requested == null || requested.isBlank() ? config.model() : requested;
+    return requested == null || requested.isBlank() ? defaultModel.get() : requested;
   }
 
   private RequestOptions requestOptions(boolean stream) {

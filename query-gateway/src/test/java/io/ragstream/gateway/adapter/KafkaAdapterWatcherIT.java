@@ -114,4 +114,45 @@ class KafkaAdapterWatcherIT {
       }
     }
   }
+
+  @Test
+  void feedsLlmAdapterPromotionsToTheLlmRoute() throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    String base = "meta-llama/Llama-3.2-1B-Instruct";
+    QueryAdapters adapters = new QueryAdapters(EMBEDDER, (id, uri) -> v -> v);
+    io.ragstream.gateway.llm.LlmAdapterRoute route =
+        new io.ragstream.gateway.llm.LlmAdapterRoute(base);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      send(producer, llmPromoted("llm-a", base, "rag-llama-llm-a"));
+      try (KafkaAdapterWatcher watcher =
+          new KafkaAdapterWatcher(
+              broker.bootstrapServers(), Map.of(), Topics.ADAPTERS, adapters, List.of(route))) {
+        watcher.start(TIMEOUT);
+        // Caught up before start returned: the promoted LLM adapter is the default model.
+        assertThat(route.model()).isEqualTo("rag-llama-llm-a");
+        send(producer, llmPromoted("llm-b", base, "rag-llama-llm-b"));
+        await().atMost(TIMEOUT).until(() -> route.model().equals("rag-llama-llm-b"));
+        assertThat(adapters.servingId())
+            .as("query adapters untouched")
+            .isEqualTo(AdapterEvent.BASE);
+      }
+    }
+  }
+
+  private static AdapterEvent llmPromoted(String id, String base, String servedName) {
+    return new AdapterEvent(
+        id,
+        AdapterKind.LLM_LORA,
+        base,
+        "file:/registry/" + id,
+        AdapterEvent.Status.PROMOTED,
+        Map.of(),
+        AdapterEvent.BASE,
+        java.util.UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8)).toString(),
+        "loaded",
+        1,
+        servedName);
+  }
 }

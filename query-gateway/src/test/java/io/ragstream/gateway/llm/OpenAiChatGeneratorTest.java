@@ -379,6 +379,32 @@ class OpenAiChatGeneratorTest {
   }
 
   @Test
+  void requestsWithoutAModelFollowThePromotedLlmAdapter() throws Exception {
+    behaviour =
+        (req, rec) -> sse(req).end(chunk(rec.body().path("model").asText()) + finishChunk() + DONE);
+    LlmAdapterRoute route = new LlmAdapterRoute("test-model");
+    generator = new OpenAiChatGenerator(vertx, config(), new PromptBuilder(), route::model);
+    OpenAiChatGenerator gen = generator;
+
+    Recorder before = start(gen, request(null));
+    assertThat(before.awaitTerminal()).isNull();
+    assertThat(onlyRequest().body().path("model").asText()).isEqualTo("test-model");
+    assertThat(gen.id()).isEqualTo("openai:test-model");
+
+    route.accept(LlmAdapterRouteTest.promoted("llm-1", "test-model", "rag-llama-llm-1"));
+    Recorder after = start(gen, request(null));
+    assertThat(after.awaitTerminal()).isNull();
+    assertThat(after.tokens).containsExactly("rag-llama-llm-1");
+    assertThat(onlyRequest().body().path("model").asText()).isEqualTo("rag-llama-llm-1");
+    assertThat(gen.id()).isEqualTo("openai:rag-llama-llm-1");
+
+    // A request that names a model still gets it.
+    Recorder named = start(gen, request("other-model"));
+    assertThat(named.awaitTerminal()).isNull();
+    assertThat(onlyRequest().body().path("model").asText()).isEqualTo("other-model");
+  }
+
+  @Test
   void completesWhenTheResponseEndsAfterAFinishReasonWithoutDone() throws Exception {
     behaviour = (req, rec) -> sse(req).end(chunk("a") + chunk("b") + finishChunk());
     Recorder recorder = start(generator(config()), request(null));
