@@ -1,5 +1,6 @@
 package io.ragstream.cli.platform;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.ragstream.cli.config.GatewaySettings;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.core.adapter.LoraAdapter;
@@ -191,6 +192,13 @@ public final class GatewayPart implements AutoCloseable {
           Duration.ofSeconds(30));
       KafkaGatewayEvents events = new KafkaGatewayEvents(vertx, bootstrapServers, Map.of());
       parts.push(events::close);
+      // Query and answer events are fire-and-forget telemetry: count what never reached Kafka.
+      FunctionCounter.builder(
+              "ragstream.gateway.events.dropped", events, KafkaGatewayEvents::dropped)
+          .description(
+              "Query, answer and feedback events that were not published (Kafka failed or the"
+                  + " publisher's queue was full); feedback is also answered 503")
+          .register(metrics.registry());
       features = features.withEvents(events);
 
       // Query adapters: the latest promotion on ragstream.adapters serves, swapped in live.

@@ -1,5 +1,8 @@
 package io.ragstream.cli.reindex;
 
+import static io.ragstream.cli.reindex.GenerationResources.closeQuietly;
+import static io.ragstream.cli.reindex.GenerationResources.release;
+
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.StoreSettings;
 import io.ragstream.cli.platform.Stores;
@@ -177,22 +180,6 @@ public final class FollowedIndex implements AutoCloseable {
     } catch (InterruptedException | RuntimeException e) {
       closeQuietly(embedder);
       throw e;
-    }
-  }
-
-  private static AutoCloseable release(ServingIndex.Generation g) {
-    return () -> {
-      closeQuietly(g.store());
-      closeQuietly(g.embedder());
-    };
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-      LOG.warn("closing {} failed: {}", c, e.toString());
     }
   }
 

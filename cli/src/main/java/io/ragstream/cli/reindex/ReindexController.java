@@ -1,5 +1,8 @@
 package io.ragstream.cli.reindex;
 
+import static io.ragstream.cli.reindex.GenerationResources.closeQuietly;
+import static io.ragstream.cli.reindex.GenerationResources.release;
+
 import io.ragstream.core.port.Embedder;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.embedding.Embedders;
@@ -276,8 +279,7 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
     try {
       record.get();
     } catch (RuntimeException e) {
-      closeQuietly(opened.store());
-      closeQuietly(opened.embedder());
+      closeQuietly(release(opened));
       throw e;
     }
     servingIndex.swap(opened, release(opened));
@@ -295,13 +297,6 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
       closeQuietly(embedder);
       throw e;
     }
-  }
-
-  private static AutoCloseable release(ServingIndex.Generation g) {
-    return () -> {
-      closeQuietly(g.store());
-      closeQuietly(g.embedder());
-    };
   }
 
   private void stopJob(int number) {
@@ -342,15 +337,6 @@ public final class ReindexController implements IndexAdmin, AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-      LOG.warn("closing {} failed: {}", c, e.toString());
     }
   }
 

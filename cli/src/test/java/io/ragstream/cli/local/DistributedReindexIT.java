@@ -3,7 +3,6 @@ package io.ragstream.cli.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.cli.config.LocalConfig;
 import io.ragstream.cli.config.ServiceSettings;
 import io.ragstream.cli.config.Settings;
@@ -29,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,8 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
@@ -107,6 +103,8 @@ class DistributedReindexIT {
 
   private final PlatformFixture fixture = new PlatformFixture("dreindex");
   private final HttpClient http = HttpClient.newHttpClient();
+  private final SearchProbe probe =
+      new SearchProbe(() -> this.gateway.url(), DistributedReindexIT::id);
   private final List<JobClient> jobs = new ArrayList<>();
   private EmbeddedKafkaBroker broker;
   private KafkaProducer<String, String> producer;
@@ -181,34 +179,18 @@ class DistributedReindexIT {
 
   @Test
   void gatewayFollowsReindexRollbackAndRetireWithoutEmptyResults() throws Exception {
-    await().atMost(WAIT).until(() -> QUERIES.length == countRelevant());
+    await().atMost(WAIT).until(() -> QUERIES.length == probe.countRelevant(QUERIES));
     assertThat(gateway.servingGeneration().number()).isEqualTo(1);
     assertThat(reindex("--status").code()).isZero();
     assertThat(reindex("--embedder", A).code()).as("A serves already").isEqualTo(1);
 
-    List<Observed> observed = Collections.synchronizedList(new ArrayList<>());
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong round = new AtomicLong();
-    List<Thread> clients = new ArrayList<>();
-    for (int t = 0; t < 2; t++) {
-      Thread c =
-          new Thread(
-              () -> {
-                while (!stop.get()) {
-                  String[] q = QUERIES[(int) (round.getAndIncrement() % QUERIES.length)];
-                  observed.add(search(q[0], q[1]));
-                }
-              },
-              "dreindex-it-client-" + t);
-      c.start();
-      clients.add(c);
-    }
+    SearchProbe.Load load = probe.load(2, QUERIES);
     long reindexStart;
     long switched;
     long rollbackStart;
     long rolledBack;
     try {
-      await().atMost(WAIT).until(() -> observed.size() >= 20);
+      await().atMost(WAIT).until(() -> load.size() >= 20);
 
       // The operator starts the reindex; the command records generation 2 as BUILDING, prints the
       // job's arguments and waits. The test plays the Flink cluster and runs the job with them.
@@ -248,11 +230,12 @@ class DistributedReindexIT {
           .atMost(WAIT)
           .until(
               () -> {
-                Observed o = search("who guides ships at night with a lamp", "late");
+                SearchProbe.Observed o =
+                    probe.search("who guides ships at night with a lamp", "late");
                 return o.generation() == 2 && o.relevantInTop3();
               });
-      long afterSwitch = observed.size();
-      await().atMost(WAIT).until(() -> observed.size() >= afterSwitch + 30);
+      long afterSwitch = load.size();
+      await().atMost(WAIT).until(() -> load.size() >= afterSwitch + 30);
 
       rollbackStart = System.nanoTime();
       assertThat(reindex("--rollback").code()).isZero();
@@ -266,17 +249,17 @@ class DistributedReindexIT {
           .atMost(WAIT)
           .until(
               () -> {
-                Observed o = search("who guides ships at night with a lamp", "late");
+                SearchProbe.Observed o =
+                    probe.search("who guides ships at night with a lamp", "late");
                 return o.generation() == 1 && o.relevantInTop3();
               });
-      long afterRollback = observed.size();
-      await().atMost(WAIT).until(() -> observed.size() >= afterRollback + 30);
+      long afterRollback = load.size();
+      await().atMost(WAIT).until(() -> load.size() >= afterRollback + 30);
     } finally {
-      stop.set(true);
-      for (Thread c : clients) c.join();
+      load.stop();
     }
 
-    List<Observed> all = List.copyOf(observed);
+    List<SearchProbe.Observed> all = load.stop();
     long failed = all.stream().filter(o -> o.status() != 200).count();
     long empty = all.stream().filter(o -> o.status() == 200 && o.hits() == 0).count();
     long irrelevant = all.stream().filter(o -> o.status() == 200 && !o.relevantInTop3()).count();
@@ -296,15 +279,8 @@ class DistributedReindexIT {
         empty,
         irrelevant,
         (rolledBack - rollbackStart) / 1_000_000);
-    assertThat(all.stream().filter(o -> o.error() != null).map(Observed::error).limit(5)).isEmpty();
-    assertThat(failed).isZero();
-    assertThat(empty).isZero();
-    for (Observed o : all) {
-      String expected = o.generation() == 1 ? A : B;
-      assertThat(o.indexEmbedder()).startsWith(expected + "@");
-      assertThat(o.queryEmbedder()).isEqualTo(o.indexEmbedder());
-    }
-    assertThat(irrelevant).isZero();
+    // The query vector always comes from the model that built the searched index.
+    SearchProbe.assertEverySearchConsistent(all, Map.of(1, A, 2, B));
     assertThat(fromB).isPositive();
     assertThat(
             all.stream()
@@ -324,7 +300,7 @@ class DistributedReindexIT {
     assertThat(retire.out()).contains("retired generation 1").contains("ragstream-indexer");
     assertThat(Files.exists(dir.resolve("job").resolve("index"))).isFalse();
     assertThat(reindex("--rollback").code()).as("nothing left to roll back to").isEqualTo(1);
-    Observed after = search(QUERIES[0][0], QUERIES[0][1]);
+    SearchProbe.Observed after = probe.search(QUERIES[0][0], QUERIES[0][1]);
     assertThat(after.generation()).isEqualTo(2);
     assertThat(after.relevantInTop3()).isTrue();
     // The gateway's readiness now follows generation 2's consumer group (generation 1's job is
@@ -415,64 +391,6 @@ class DistributedReindexIT {
 
   private static String id(String key) {
     return "pg:public.documents:" + key;
-  }
-
-  /** One search as seen by a client. */
-  private record Observed(
-      long sentNanos,
-      long doneNanos,
-      int status,
-      int hits,
-      int generation,
-      String indexEmbedder,
-      String queryEmbedder,
-      boolean relevantInTop3,
-      String error) {}
-
-  private Observed search(String query, String relevantKey) {
-    long sent = System.nanoTime();
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/search"))
-                  .header("Content-Type", "application/json")
-                  .timeout(Duration.ofSeconds(30))
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          Json.write(Map.of("query", query, "k", 3, "mode", "dense"))))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        return new Observed(
-            sent, System.nanoTime(), r.statusCode(), 0, 0, null, null, false, r.body());
-      }
-      JsonNode body = Json.mapper().readTree(r.body());
-      boolean relevant = false;
-      for (JsonNode h : body.path("hits")) {
-        relevant |= h.path("documentId").asText().equals(id(relevantKey));
-      }
-      return new Observed(
-          sent,
-          System.nanoTime(),
-          200,
-          body.path("hits").size(),
-          body.path("index").path("generation").asInt(),
-          body.path("index").path("embedder").asText(),
-          body.path("embedder").asText(),
-          relevant,
-          null);
-    } catch (Exception e) {
-      return new Observed(sent, System.nanoTime(), 0, 0, 0, null, null, false, e.toString());
-    }
-  }
-
-  private int countRelevant() {
-    int n = 0;
-    for (String[] q : QUERIES) {
-      Observed o = search(q[0], q[1]);
-      if (o.status() == 200 && o.relevantInTop3()) n++;
-    }
-    return n;
   }
 
   private HttpResponse<String> get(String url) throws Exception {

@@ -56,6 +56,7 @@ final class ExportedMetrics {
           "ragstream_gateway_query_seconds_count",
           "ragstream_gateway_first_token_seconds_bucket",
           "ragstream_gateway_websocket_connections",
+          "ragstream_gateway_events_dropped_total",
           "jvm_memory_used_bytes",
           "process_resident_memory_bytes");
 

@@ -14,10 +14,6 @@ import io.ragstream.cli.reindex.ReindexCommand;
 import io.ragstream.core.json.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,11 +21,8 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,7 +83,7 @@ class ReindexIT {
 
   private final PlatformFixture fixture = new PlatformFixture("reindex");
   private final String table = "ragstream_it_reindex" + fixture.suffix;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final SearchProbe probe = new SearchProbe(() -> this.platform.gatewayUrl(), this::id);
   private Path dataDir;
   private LocalPlatform platform;
   private Connection db;
@@ -144,54 +137,6 @@ class ReindexIT {
     return "pg:public." + table + ":" + key;
   }
 
-  /** One search as seen by a client. */
-  private record Observed(
-      long sentNanos,
-      long doneNanos,
-      int status,
-      int hits,
-      int generation,
-      String indexEmbedder,
-      String queryEmbedder,
-      boolean relevantInTop3,
-      String error) {}
-
-  private Observed search(String query, String relevantKey) {
-    long sent = System.nanoTime();
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/v1/search"))
-                  .header("Content-Type", "application/json")
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          Json.write(Map.of("query", query, "k", 3, "mode", "dense"))))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        return new Observed(
-            sent, System.nanoTime(), r.statusCode(), 0, 0, null, null, false, r.body());
-      }
-      JsonNode body = Json.mapper().readTree(r.body());
-      boolean relevant = false;
-      for (JsonNode h : body.path("hits")) {
-        relevant |= h.path("documentId").asText().equals(id(relevantKey));
-      }
-      return new Observed(
-          sent,
-          System.nanoTime(),
-          200,
-          body.path("hits").size(),
-          body.path("index").path("generation").asInt(),
-          body.path("index").path("embedder").asText(),
-          body.path("embedder").asText(),
-          relevant,
-          null);
-    } catch (Exception e) {
-      return new Observed(sent, System.nanoTime(), 0, 0, 0, null, null, false, e.toString());
-    }
-  }
-
   private int reindexCommand(String... args) {
     StringWriter out = new StringWriter();
     CommandLine cmd = new CommandLine(new ReindexCommand());
@@ -207,7 +152,9 @@ class ReindexIT {
   @Test
   void switchesModelsUnderConcurrentQueriesWithoutEmptyResultsAndRollsBack() throws Exception {
     // Generation 1 (A) has every document.
-    await().atMost(WAIT).until(() -> platform.ready() && QUERIES.length == countRelevant());
+    await()
+        .atMost(WAIT)
+        .until(() -> platform.ready() && QUERIES.length == probe.countRelevant(QUERIES));
     IndexAdminClient admin = new IndexAdminClient(platform.gatewayUrl(), AdminToken.read(dataDir));
     assertThat(admin.status().path("serving").path("embedder").asText()).isEqualTo(A);
     IndexAdminClient intruder = new IndexAdminClient(platform.gatewayUrl(), "not-the-admin-token");
@@ -216,25 +163,9 @@ class ReindexIT {
             IndexAdminClient.AdminException.class, e -> assertThat(e.status()).isEqualTo(401));
     assertThat(admin.status().path("building").path("number").isMissingNode()).isTrue();
 
-    List<Observed> observed = Collections.synchronizedList(new ArrayList<>());
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong round = new AtomicLong();
-    List<Thread> clients = new ArrayList<>();
-    for (int t = 0; t < 2; t++) {
-      Thread c =
-          new Thread(
-              () -> {
-                while (!stop.get()) {
-                  String[] q = QUERIES[(int) (round.getAndIncrement() % QUERIES.length)];
-                  observed.add(search(q[0], q[1]));
-                }
-              },
-              "reindex-it-client-" + t);
-      c.start();
-      clients.add(c);
-    }
+    SearchProbe.Load load = probe.load(2, QUERIES);
     try {
-      await().atMost(WAIT).until(() -> observed.size() >= 20);
+      await().atMost(WAIT).until(() -> load.size() >= 20);
 
       // Reindex to B through the command, as an operator would; the platform keeps serving A.
       long reindexStart = System.nanoTime();
@@ -256,26 +187,26 @@ class ReindexIT {
           .atMost(WAIT)
           .until(
               () -> {
-                Observed o = search("who guides ships at night with a lamp", "late");
+                SearchProbe.Observed o =
+                    probe.search("who guides ships at night with a lamp", "late");
                 return o.generation() == 2 && o.relevantInTop3();
               });
-      long afterSwitchStart = observed.size();
-      await().atMost(WAIT).until(() -> observed.size() >= afterSwitchStart + 30);
+      long afterSwitchStart = load.size();
+      await().atMost(WAIT).until(() -> load.size() >= afterSwitchStart + 30);
 
       long rollbackStart = System.nanoTime();
       assertThat(reindexCommand("--rollback")).isZero();
       long rolledBack = System.nanoTime();
       // Generation 1 kept indexing while on standby: it has the late change too.
-      Observed late = search("who guides ships at night with a lamp", "late");
+      SearchProbe.Observed late = probe.search("who guides ships at night with a lamp", "late");
       assertThat(late.generation()).isEqualTo(1);
       assertThat(late.relevantInTop3()).isTrue();
-      long afterRollback = observed.size();
-      await().atMost(WAIT).until(() -> observed.size() >= afterRollback + 30);
+      long afterRollback = load.size();
+      await().atMost(WAIT).until(() -> load.size() >= afterRollback + 30);
 
-      stop.set(true);
-      for (Thread c : clients) c.join();
+      load.stop();
 
-      List<Observed> all = List.copyOf(observed);
+      List<SearchProbe.Observed> all = load.stop();
       long failed = all.stream().filter(o -> o.status() != 200).count();
       long empty = all.stream().filter(o -> o.status() == 200 && o.hits() == 0).count();
       long irrelevant = all.stream().filter(o -> o.status() == 200 && !o.relevantInTop3()).count();
@@ -302,17 +233,8 @@ class ReindexIT {
           irrelevant,
           committedWhileBuilding,
           (rolledBack - rollbackStart) / 1_000_000);
-      assertThat(all.stream().filter(o -> o.error() != null).map(Observed::error).limit(5))
-          .isEmpty();
-      assertThat(failed).isZero();
-      assertThat(empty).isZero();
       // The query vector always comes from the model that built the searched index.
-      for (Observed o : all) {
-        String expected = o.generation() == 1 ? A : B;
-        assertThat(o.indexEmbedder()).startsWith(expected + "@");
-        assertThat(o.queryEmbedder()).isEqualTo(o.indexEmbedder());
-      }
-      assertThat(irrelevant).isZero();
+      SearchProbe.assertEverySearchConsistent(all, Map.of(1, A, 2, B));
       assertThat(duringBuild).isPositive();
       assertThat(fromB).isPositive();
       // Phases: searches sent after the switch completed come from B, after the rollback from A.
@@ -331,8 +253,7 @@ class ReindexIT {
           .as("the late change was committed during the build")
           .isTrue();
     } finally {
-      stop.set(true);
-      for (Thread c : clients) c.join();
+      load.stop();
     }
 
     // Retire the standby (generation 2): its job stops and its files go; generation 1 serves on.
@@ -340,20 +261,11 @@ class ReindexIT {
     assertThat(reindexCommand("--retire")).isZero();
     assertThat(Files.exists(dataDir.resolve("index-v2"))).isFalse();
     assertThat(reindexCommand("--rollback")).as("nothing left to roll back to").isEqualTo(1);
-    Observed after = search(QUERIES[0][0], QUERIES[0][1]);
+    SearchProbe.Observed after = probe.search(QUERIES[0][0], QUERIES[0][1]);
     assertThat(after.generation()).isEqualTo(1);
     assertThat(after.relevantInTop3()).isTrue();
     JsonNode persisted =
         Json.mapper().readTree(dataDir.resolve(IndexGenerations.FILE_NAME).toFile());
     assertThat(persisted.path("generations").get(1).path("state").asText()).isEqualTo("RETIRED");
-  }
-
-  private int countRelevant() {
-    int n = 0;
-    for (String[] q : QUERIES) {
-      Observed o = search(q[0], q[1]);
-      if (o.status() == 200 && o.relevantInTop3()) n++;
-    }
-    return n;
   }
 }

@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>{@code ragstream_gateway_websocket_connections}: open {@code /v1/chat} connections, fed by
- *       {@link #chatConnections()};
+ *       {@link #chatConnections()} (registered by its first call, so only a gateway has it);
  *   <li>{@code process_resident_memory_bytes}: the resident set size of the process ({@code VmRSS}
  *       of {@code /proc/self/status}, as the Prometheus client libraries report it); absent where
  *       {@code /proc} is not available, NaN if a later read fails.
@@ -112,11 +112,6 @@ public final class GatewayMetrics implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    Gauge.builder(
-            "ragstream.gateway.websocket.connections", openChatConnections, AtomicInteger::get)
-        .description("Open WebSocket connections of /v1/chat")
-        .strongReference(true)
-        .register(registry);
     if (!Double.isNaN(residentSetBytes(procStatus))) {
       Gauge.builder("process.resident.memory", procStatus, GatewayMetrics::residentSetBytes)
           .description("Resident set size of the process (VmRSS of /proc/self/status)")
@@ -177,8 +172,17 @@ public final class GatewayMetrics implements AutoCloseable {
         .record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
-  /** Counts open chat connections for {@code ragstream_gateway_websocket_connections}. */
+  /**
+   * Counts open chat connections for {@code ragstream_gateway_websocket_connections}, which is
+   * registered (at 0) by the first call: a gateway has it from its start, the distributed ingest
+   * and trainer, which share this registry class but serve no chat, never show it.
+   */
   public ChatConnectionListener chatConnections() {
+    Gauge.builder(
+            "ragstream.gateway.websocket.connections", openChatConnections, AtomicInteger::get)
+        .description("Open WebSocket connections of /v1/chat")
+        .strongReference(true)
+        .register(registry); // idempotent: the registry returns the existing gauge
     return chatConnections;
   }
 

@@ -54,6 +54,10 @@ class GatewayMetricsTest {
   @Test
   void servesTheJvmSeriesAndTheOwnGauges() {
     try (GatewayMetrics metrics = GatewayMetrics.create()) {
+      assertThat(metrics.scrape())
+          .as("no chat served yet (ingest, trainer)")
+          .doesNotContain("ragstream_gateway_websocket_connections");
+      metrics.chatConnections();
       String text = metrics.scrape();
       assertThat(text)
           .contains("jvm_memory_used_bytes{area=\"heap\"")
