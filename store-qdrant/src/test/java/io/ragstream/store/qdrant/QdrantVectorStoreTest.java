@@ -135,6 +135,29 @@ class QdrantVectorStoreTest {
   }
 
   @Test
+  void aStoreOnTheCollectionCreatesAMissingAliasButNeverMovesAnExistingOne() {
+    // The indexing job's way (docs/reindex.md): write the collection itself, and only create the
+    // alias for readers when it is missing, since a reindex may have moved it to another model.
+    QdrantStoreConfig direct = config.toBuilder().alias(null).build();
+    store = QdrantVectorStore.open(direct, client);
+    assertThat(qdrant.requests(Collections.GetCollectionInfoRequest.class))
+        .extracting(Collections.GetCollectionInfoRequest::getCollectionName)
+        .containsOnly("ragstream_v1");
+    store.collections().createAliasIfMissing("ragstream", "ragstream_v1");
+    assertThat(qdrant.requests(Collections.ChangeAliases.class))
+        .singleElement()
+        .satisfies(
+            a ->
+                assertThat(a.getActions(1).getCreateAlias().getCollectionName())
+                    .isEqualTo("ragstream_v1"));
+
+    qdrant.aliasTarget = "ragstream_v2"; // a reindex switched it
+    qdrant.clearRequests();
+    store.collections().createAliasIfMissing("ragstream", "ragstream_v1");
+    assertThat(qdrant.requests(Collections.ChangeAliases.class)).isEmpty();
+  }
+
+  @Test
   void openRefusesACollectionOfAnotherEmbedder() {
     qdrant.aliasTarget = "ragstream_v1";
     qdrant.embedder = "minilm@2";
