@@ -214,6 +214,9 @@ class DistributedReindexIT {
           .containsEntry("ragstream.indexing.group-id", "ragstream-indexer-v2")
           .containsEntry(
               "ragstream.store.lucene.path", dir.resolve("job").resolve("index-v2").toString());
+      // A gateway that starts during the build serves generation 1 and follows the switch too.
+      GatewayService joiner = startGateway();
+      assertThat(joiner.servingGeneration().number()).isEqualTo(1);
       startJob(options, "cp-2");
       // A change committed during the build: the new index must have it after the switch.
       upsert("late", "A lighthouse keeper tends the lamp that guides ships at night.");
@@ -226,6 +229,12 @@ class DistributedReindexIT {
           .pollInterval(Duration.ofMillis(100))
           .until(() -> gateway.servingGeneration().number() == 2);
       switched = System.nanoTime();
+      try (joiner) {
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> joiner.servingGeneration().number() == 2);
+      }
       await()
           .atMost(WAIT)
           .until(
