@@ -1,5 +1,6 @@
 package io.ragstream.cli.config;
 
+import io.ragstream.trainer.adapter.AdapterTrainingConfig;
 import io.ragstream.trainer.adapter.EvaluationGate;
 import io.ragstream.trainer.config.KindPolicy;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ import java.util.List;
  *     trigger.query-adapter.cooldown})
  * @param gateMargin how much better a candidate's held-out nDCG@10 must be to be promoted ({@code
  *     trainer.gate-margin})
+ * @param adapterTraining the query adapter trainer's hyper-parameters ({@code
+ *     training.query-adapter.*}, {@link QueryAdapterTrainingSettings})
  */
 public record RetrainingSettings(
     boolean driftEnabled,
@@ -33,18 +36,22 @@ public record RetrainingSettings(
     int pairsAlone,
     int minNewPairs,
     Duration cooldown,
-    double gateMargin) {
+    double gateMargin,
+    AdapterTrainingConfig adapterTraining) {
 
   /** The keys {@link #from} reads. */
   public static final List<String> KEYS =
-      List.of(
-          "drift.enabled",
-          "trainer.enabled",
-          "trainer.registry-dir",
-          "trainer.gate-margin",
-          "trigger.query-adapter.pairs-alone",
-          "trigger.query-adapter.min-new-pairs",
-          "trigger.query-adapter.cooldown");
+      java.util.stream.Stream.concat(
+              java.util.stream.Stream.of(
+                  "drift.enabled",
+                  "trainer.enabled",
+                  "trainer.registry-dir",
+                  "trainer.gate-margin",
+                  "trigger.query-adapter.pairs-alone",
+                  "trigger.query-adapter.min-new-pairs",
+                  "trigger.query-adapter.cooldown"),
+              QueryAdapterTrainingSettings.KEYS.stream())
+          .toList();
 
   /**
    * Reads and validates the keys.
@@ -80,6 +87,7 @@ public record RetrainingSettings(
             0,
             100_000_000),
         cooldown,
-        gateMargin);
+        gateMargin,
+        QueryAdapterTrainingSettings.from(s));
   }
 }

@@ -10,7 +10,6 @@ import io.ragstream.core.model.Topics;
 import io.ragstream.core.port.VectorStore;
 import io.ragstream.core.store.SearchFilter;
 import io.ragstream.core.store.SearchMode;
-import io.ragstream.trainer.adapter.AdapterTrainingConfig;
 import io.ragstream.trainer.adapter.EvaluationGate;
 import io.ragstream.trainer.adapter.HeldOutEvaluator;
 import io.ragstream.trainer.adapter.QueryAdapterJob;
@@ -103,7 +102,7 @@ public final class TrainerPart implements AutoCloseable {
     registry = FileAdapterRegistry.open(retraining.registryDir());
     QueryAdapterJob queryJob =
         new QueryAdapterJob(
-            AdapterTrainingConfig.defaults(),
+            retraining.adapterTraining(),
             store,
             registry,
             new EvaluationGate(
