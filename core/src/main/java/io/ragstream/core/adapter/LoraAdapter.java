@@ -56,8 +56,15 @@ public final class LoraAdapter {
   /** The {@code target_modules} entry: the query embedding, as opposed to LLM layers. */
   public static final String TARGET_MODULE = "query_embedding";
 
-  /** The version of the directory layout this class writes and reads. */
+  /** The version of the directory layout this class writes for an adapter without a query bias. */
   public static final int FORMAT_VERSION = 1;
+
+  /**
+   * The version written for an adapter with a query bias (version 1 plus the {@value #QUERY_BIAS}
+   * tensor), so that a reader of version 1 only, which would ignore the bias, rejects the file
+   * instead of serving a different adapter. This class reads both.
+   */
+  public static final int FORMAT_VERSION_QUERY_BIAS = 2;
 
   private final String adapterId;
   private final String embedder;
@@ -351,7 +358,7 @@ public final class LoraAdapter {
     c.put("inference_mode", true);
     c.put("base_model_name_or_path", embedder);
     c.putArray("target_modules").add(TARGET_MODULE);
-    c.put("ragstream_format_version", FORMAT_VERSION);
+    c.put("ragstream_format_version", bias == null ? FORMAT_VERSION : FORMAT_VERSION_QUERY_BIAS);
     c.put("dimension", dimension);
     c.put("adapter_id", adapterId);
     if (bias != null) c.put(QUERY_BIAS_KEY, true);
@@ -385,11 +392,16 @@ public final class LoraAdapter {
       throw badConfig(configFile, "peft_type", "must be \"LORA\", was " + c.get("peft_type"));
     }
     int version = intField(configFile, c, "ragstream_format_version");
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_VERSION_QUERY_BIAS) {
       throw badConfig(
           configFile,
           "ragstream_format_version",
-          "is " + version + ", this version reads " + FORMAT_VERSION);
+          "is "
+              + version
+              + ", this version reads "
+              + FORMAT_VERSION
+              + " and "
+              + FORMAT_VERSION_QUERY_BIAS);
     }
     JsonNode targets = c.path("target_modules");
     if (!targets.isArray()

@@ -146,6 +146,7 @@ class LoraAdapterTest {
     adapter.save(out);
     JsonNode config = Json.mapper().readTree(out.resolve(LoraAdapter.CONFIG_FILE).toFile());
     assertThat(config.get(LoraAdapter.QUERY_BIAS_KEY).asBoolean()).isTrue();
+    assertThat(config.get("ragstream_format_version").asInt()).isEqualTo(2);
     assertThat(Safetensors.read(out.resolve(LoraAdapter.WEIGHTS_FILE)))
         .containsOnlyKeys("lora_A", "lora_B", "query_bias")
         .hasEntrySatisfying("query_bias", t -> assertThat(t.shape()).containsExactly(16));
@@ -161,6 +162,7 @@ class LoraAdapterTest {
     plain.save(old);
     JsonNode oldConfig = Json.mapper().readTree(old.resolve(LoraAdapter.CONFIG_FILE).toFile());
     assertThat(oldConfig.has(LoraAdapter.QUERY_BIAS_KEY)).isFalse();
+    assertThat(oldConfig.get("ragstream_format_version").asInt()).isEqualTo(1);
     assertThat(LoraAdapter.load(old).bias()).isNull();
     assertThat(LoraAdapter.load(old).apply(q)).containsExactly(plain.apply(q));
 
@@ -211,7 +213,7 @@ class LoraAdapterTest {
     c.put("peft_type", "LORA").put("ragstream_format_version", 99);
     Files.writeString(config, c.toString());
     assertThatThrownBy(() -> LoraAdapter.load(out))
-        .hasMessageContaining("ragstream_format_version is 99, this version reads 1");
+        .hasMessageContaining("ragstream_format_version is 99, this version reads 1 and 2");
 
     Files.delete(config);
     random("id", 8, 2, 4, 1).save(out);
