@@ -16,7 +16,10 @@ import java.util.Objects;
  * with {@code A} of shape [r, d] and {@code B} of shape [d, r] (Hu et al., "LoRA: Low-Rank
  * Adaptation of Large Language Models", arXiv:2106.09685, 2021, applied here to the identity map of
  * the embedding space). Only queries go through it, so the indexed corpus is not re-embedded. With
- * {@code B = 0} it is the identity (up to normalization).
+ * {@code B = 0} it is the identity (up to normalization). Optionally it also has a query bias c
+ * ([d]): {@code q' = normalize(q + (alpha/r)·B·(A·q) + c)}, a query-independent document prior
+ * (every document's score gains {@code <c, chunk>}); such an adapter is written as format version
+ * {@value #FORMAT_VERSION_QUERY_BIAS} with the tensor {@value #QUERY_BIAS}.
  *
  * <p>On disk an adapter is a directory in the spirit of a PEFT adapter (Hugging Face PEFT, {@code
  * save_pretrained}): {@value #CONFIG_FILE} ({@code peft_type: "LORA"}, {@code r}, {@code
