@@ -174,6 +174,18 @@ public final class AdapterBench implements Callable<Integer> {
       description = "Penalty weight on the change of the query vector. Default: ${DEFAULT-VALUE}.")
   double identityWeight;
 
+  @Option(
+      names = "--query-bias",
+      description = "Also learn a query bias vector (a document prior); off by default.")
+  boolean queryBias;
+
+  @Option(
+      names = "--validate-every",
+      defaultValue = "" + AdapterTrainingConfig.DEFAULT_VALIDATE_EVERY,
+      description =
+          "Validate every N optimizer steps (0 = once per epoch). Default: ${DEFAULT-VALUE}.")
+  int validateEvery;
+
   @Option(names = "--stop-on", description = "LOSS or NDCG. Default: ${DEFAULT-VALUE}.")
   StopOn stopOn = AdapterTrainingConfig.DEFAULT_STOP_ON;
 
@@ -247,6 +259,8 @@ public final class AdapterBench implements Callable<Integer> {
               !noMining,
               loss,
               identityWeight,
+              queryBias,
+              validateEvery,
               stopOn,
               timeBudget,
               seed);

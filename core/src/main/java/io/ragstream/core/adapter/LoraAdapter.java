@@ -16,7 +16,10 @@ import java.util.Objects;
  * with {@code A} of shape [r, d] and {@code B} of shape [d, r] (Hu et al., "LoRA: Low-Rank
  * Adaptation of Large Language Models", arXiv:2106.09685, 2021, applied here to the identity map of
  * the embedding space). Only queries go through it, so the indexed corpus is not re-embedded. With
- * {@code B = 0} it is the identity (up to normalization).
+ * {@code B = 0} it is the identity (up to normalization). Optionally it also has a query bias c
+ * ([d]): {@code q' = normalize(q + (alpha/r)·B·(A·q) + c)}, a query-independent document prior
+ * (every document's score gains {@code <c, chunk>}); such an adapter is written as format version
+ * {@value #FORMAT_VERSION_QUERY_BIAS} with the tensor {@value #QUERY_BIAS}.
  *
  * <p>On disk an adapter is a directory in the spirit of a PEFT adapter (Hugging Face PEFT, {@code
  * save_pretrained}): {@value #CONFIG_FILE} ({@code peft_type: "LORA"}, {@code r}, {@code
@@ -41,11 +44,30 @@ public final class LoraAdapter {
   /** Name of the [d, r] up-projection tensor. */
   public static final String LORA_B = "lora_B";
 
+  /**
+   * Name of the optional [d] query bias tensor (written only by adapters that have one; see {@link
+   * #QUERY_BIAS_KEY}).
+   */
+  public static final String QUERY_BIAS = "query_bias";
+
+  /**
+   * The {@value #CONFIG_FILE} key that says whether {@value #WEIGHTS_FILE} holds a {@value
+   * #QUERY_BIAS} tensor; absent (older files) means no bias.
+   */
+  public static final String QUERY_BIAS_KEY = "ragstream_query_bias";
+
   /** The {@code target_modules} entry: the query embedding, as opposed to LLM layers. */
   public static final String TARGET_MODULE = "query_embedding";
 
-  /** The version of the directory layout this class writes and reads. */
+  /** The version of the directory layout this class writes for an adapter without a query bias. */
   public static final int FORMAT_VERSION = 1;
+
+  /**
+   * The version written for an adapter with a query bias (version 1 plus the {@value #QUERY_BIAS}
+   * tensor), so that a reader of version 1 only, which would ignore the bias, rejects the file
+   * instead of serving a different adapter. This class reads both.
+   */
+  public static final int FORMAT_VERSION_QUERY_BIAS = 2;
 
   private final String adapterId;
   private final String embedder;
@@ -54,6 +76,7 @@ public final class LoraAdapter {
   private final double alpha;
   private final float[] a; // r x d, row-major
   private final float[] b; // d x r, row-major
+  private final float[] bias; // d, or null: no query bias
   private final float scaling;
 
   private LoraAdapter(
@@ -63,7 +86,8 @@ public final class LoraAdapter {
       int rank,
       double alpha,
       float[] a,
-      float[] b) {
+      float[] b,
+      float[] bias) {
     this.adapterId = adapterId;
     this.embedder = embedder;
     this.dimension = dimension;
@@ -71,6 +95,7 @@ public final class LoraAdapter {
     this.alpha = alpha;
     this.a = a;
     this.b = b;
+    this.bias = bias;
     this.scaling = (float) (alpha / rank);
   }
 
@@ -94,6 +119,28 @@ public final class LoraAdapter {
       double alpha,
       float[] a,
       float[] b) {
+    return of(adapterId, embedder, dimension, rank, alpha, a, b, null);
+  }
+
+  /**
+   * An adapter with a learned query bias: {@code q' = normalize(q + (alpha/r)·B·(A·q) + bias)}. As
+   * every document's score then gains {@code <bias, chunk>} (up to the query's normalization, which
+   * does not change its ranking), the bias can express a query-independent document prior.
+   *
+   * @param bias the [d] bias vector, finite values, or null for none (= {@link #of(String, String,
+   *     int, int, double, float[], float[])})
+   * @throws IllegalArgumentException as {@link #of(String, String, int, int, double, float[],
+   *     float[])}, or when the bias does not have d values
+   */
+  public static LoraAdapter of(
+      String adapterId,
+      String embedder,
+      int dimension,
+      int rank,
+      double alpha,
+      float[] a,
+      float[] b,
+      float[] bias) {
     requireNotBlank("adapterId", adapterId);
     requireNotBlank("embedder", embedder);
     if (dimension < 1)
@@ -131,18 +178,33 @@ public final class LoraAdapter {
     }
     requireFinite("A", a);
     requireFinite("B", b);
-    return new LoraAdapter(adapterId, embedder, dimension, rank, alpha, a.clone(), b.clone());
+    if (bias != null) {
+      if (bias.length != dimension) {
+        throw new IllegalArgumentException(
+            "the query bias must have shape [" + dimension + "], has " + bias.length + " values");
+      }
+      requireFinite("bias", bias);
+    }
+    return new LoraAdapter(
+        adapterId,
+        embedder,
+        dimension,
+        rank,
+        alpha,
+        a.clone(),
+        b.clone(),
+        bias == null ? null : bias.clone());
   }
 
   /** This adapter under another id (the registry assigns ids). */
   public LoraAdapter withId(String newAdapterId) {
     requireNotBlank("adapterId", newAdapterId);
-    return new LoraAdapter(newAdapterId, embedder, dimension, rank, alpha, a, b);
+    return new LoraAdapter(newAdapterId, embedder, dimension, rank, alpha, a, b, bias);
   }
 
   /**
-   * Adapts one query embedding: {@code normalize(q + (alpha/r)·B·(A·q))}, a new L2-normalized array
-   * of {@link #dimension()} floats; {@code q} is not changed. O(r·d) time.
+   * Adapts one query embedding: {@code normalize(q + (alpha/r)·B·(A·q) [+ bias])}, a new
+   * L2-normalized array of {@link #dimension()} floats; {@code q} is not changed. O(r·d) time.
    *
    * @param q a query embedding of {@link #dimension()} finite floats (normally L2-normalized, as
    *     every shipped embedder returns them)
@@ -178,6 +240,7 @@ public final class LoraAdapter {
       double s = q[i];
       int row = i * r;
       for (int j = 0; j < r; j++) s += b[row + j] * h[j];
+      if (bias != null) s += bias[i];
       u[i] = s;
       norm2 += s * s;
     }
@@ -226,6 +289,11 @@ public final class LoraAdapter {
     return b.clone();
   }
 
+  /** A copy of the query bias ([d]), or null when the adapter has none. */
+  public float[] bias() {
+    return bias == null ? null : bias.clone();
+  }
+
   /**
    * Checks that this adapter can adapt the embeddings of {@code embedderId} with {@code
    * embedderDimension} floats.
@@ -268,6 +336,8 @@ public final class LoraAdapter {
       Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
       tensors.put(LORA_A, new Safetensors.Tensor(new int[] {rank, dimension}, a));
       tensors.put(LORA_B, new Safetensors.Tensor(new int[] {dimension, rank}, b));
+      if (bias != null)
+        tensors.put(QUERY_BIAS, new Safetensors.Tensor(new int[] {dimension}, bias));
       Safetensors.write(
           directory.resolve(WEIGHTS_FILE),
           tensors,
@@ -291,9 +361,10 @@ public final class LoraAdapter {
     c.put("inference_mode", true);
     c.put("base_model_name_or_path", embedder);
     c.putArray("target_modules").add(TARGET_MODULE);
-    c.put("ragstream_format_version", FORMAT_VERSION);
+    c.put("ragstream_format_version", bias == null ? FORMAT_VERSION : FORMAT_VERSION_QUERY_BIAS);
     c.put("dimension", dimension);
     c.put("adapter_id", adapterId);
+    if (bias != null) c.put(QUERY_BIAS_KEY, true);
     return c;
   }
 
@@ -324,11 +395,16 @@ public final class LoraAdapter {
       throw badConfig(configFile, "peft_type", "must be \"LORA\", was " + c.get("peft_type"));
     }
     int version = intField(configFile, c, "ragstream_format_version");
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_VERSION_QUERY_BIAS) {
       throw badConfig(
           configFile,
           "ragstream_format_version",
-          "is " + version + ", this version reads " + FORMAT_VERSION);
+          "is "
+              + version
+              + ", this version reads "
+              + FORMAT_VERSION
+              + " and "
+              + FORMAT_VERSION_QUERY_BIAS);
     }
     JsonNode targets = c.path("target_modules");
     if (!targets.isArray()
@@ -346,8 +422,14 @@ public final class LoraAdapter {
     Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
     float[] a = tensor(weightsFile, tensors, LORA_A, new int[] {r, d});
     float[] b = tensor(weightsFile, tensors, LORA_B, new int[] {d, r});
+    JsonNode biasNode = c.path(QUERY_BIAS_KEY);
+    if (!biasNode.isMissingNode() && !biasNode.isBoolean()) {
+      throw badConfig(configFile, QUERY_BIAS_KEY, "must be true or false, was " + biasNode);
+    }
+    float[] bias =
+        biasNode.asBoolean(false) ? tensor(weightsFile, tensors, QUERY_BIAS, new int[] {d}) : null;
     try {
-      return of(id, embedder, d, r, alphaNode.asDouble(), a, b);
+      return of(id, embedder, d, r, alphaNode.asDouble(), a, b, bias);
     } catch (IllegalArgumentException e) {
       throw new AdapterFormatException(
           "invalid adapter in " + directory + ": " + e.getMessage(), e);
@@ -435,6 +517,7 @@ public final class LoraAdapter {
         + rank
         + ", alpha="
         + alpha
+        + (bias != null ? ", query bias" : "")
         + "]";
   }
 }

@@ -107,6 +107,80 @@ class LoraAdapterTest {
   }
 
   @Test
+  void addsTheQueryBiasBeforeTheNormalization() {
+    // d = 2, B = 0, bias (0, 1): q = (1, 0) -> (1, 1) / sqrt2, whatever A is
+    LoraAdapter adapter =
+        LoraAdapter.of(
+            "id", EMBEDDER, 2, 1, 2, new float[] {1, 1}, new float[2], new float[] {0, 1});
+    float s = (float) (1 / Math.sqrt(2));
+    assertThat(adapter.apply(new float[] {1, 0}))
+        .containsExactly(new float[] {s, s}, within(1e-6f));
+    assertThat(adapter.bias()).containsExactly(0, 1);
+    assertThat(adapter.withId("other").bias()).containsExactly(0, 1);
+    assertThat(LoraAdapter.of("id", EMBEDDER, 2, 1, 2, new float[2], new float[2]).bias()).isNull();
+    assertThatThrownBy(
+            () -> LoraAdapter.of("id", EMBEDDER, 2, 1, 2, new float[2], new float[2], new float[3]))
+        .hasMessageContaining("the query bias must have shape [2], has 3 values");
+    assertThatThrownBy(
+            () ->
+                LoraAdapter.of(
+                    "id",
+                    EMBEDDER,
+                    2,
+                    1,
+                    2,
+                    new float[2],
+                    new float[2],
+                    new float[] {0, Float.NaN}))
+        .hasMessageContaining("bias[1] must be finite");
+  }
+
+  @Test
+  void savesAndLoadsTheQueryBiasAndReadsFilesWithoutOne() throws Exception {
+    LoraAdapter plain = random("qa-1", 16, 2, 4, 3);
+    float[] bias = new float[16];
+    Random rnd = new Random(5);
+    for (int i = 0; i < bias.length; i++) bias[i] = (float) (0.1 * rnd.nextGaussian());
+    LoraAdapter adapter = LoraAdapter.of("qa-2", EMBEDDER, 16, 2, 4, plain.a(), plain.b(), bias);
+    Path out = dir.resolve("with-bias");
+    adapter.save(out);
+    JsonNode config = Json.mapper().readTree(out.resolve(LoraAdapter.CONFIG_FILE).toFile());
+    assertThat(config.get(LoraAdapter.QUERY_BIAS_KEY).asBoolean()).isTrue();
+    assertThat(config.get("ragstream_format_version").asInt()).isEqualTo(2);
+    assertThat(Safetensors.read(out.resolve(LoraAdapter.WEIGHTS_FILE)))
+        .containsOnlyKeys("lora_A", "lora_B", "query_bias")
+        .hasEntrySatisfying("query_bias", t -> assertThat(t.shape()).containsExactly(16));
+    LoraAdapter loaded = LoraAdapter.load(out);
+    assertThat(loaded.bias()).containsExactly(bias);
+    float[] q = new float[16];
+    q[2] = 1;
+    assertThat(loaded.apply(q)).containsExactly(adapter.apply(q));
+    assertThat(loaded.apply(q)).isNotEqualTo(plain.apply(q));
+
+    // a file written without the bias (as every adapter before the option): no key, no tensor
+    Path old = dir.resolve("without-bias");
+    plain.save(old);
+    JsonNode oldConfig = Json.mapper().readTree(old.resolve(LoraAdapter.CONFIG_FILE).toFile());
+    assertThat(oldConfig.has(LoraAdapter.QUERY_BIAS_KEY)).isFalse();
+    assertThat(oldConfig.get("ragstream_format_version").asInt()).isEqualTo(1);
+    assertThat(LoraAdapter.load(old).bias()).isNull();
+    assertThat(LoraAdapter.load(old).apply(q)).containsExactly(plain.apply(q));
+
+    // the config says there is a bias but the weights have none
+    ObjectNode c = (ObjectNode) oldConfig;
+    c.put(LoraAdapter.QUERY_BIAS_KEY, true);
+    Files.writeString(old.resolve(LoraAdapter.CONFIG_FILE), c.toString());
+    assertThatThrownBy(() -> LoraAdapter.load(old))
+        .isInstanceOf(AdapterFormatException.class)
+        .hasMessageContaining("have no tensor query_bias");
+    c.put(LoraAdapter.QUERY_BIAS_KEY, "yes");
+    Files.writeString(old.resolve(LoraAdapter.CONFIG_FILE), c.toString());
+    assertThatThrownBy(() -> LoraAdapter.load(old))
+        .isInstanceOf(AdapterFormatException.class)
+        .hasMessageContaining("ragstream_query_bias must be true or false");
+  }
+
+  @Test
   void loadNamesTheTensorAndBothShapesWhenTheWeightsDoNotMatchTheConfig() throws Exception {
     Path out = dir.resolve("adapter");
     random("id", 8, 2, 4, 1).save(out);
@@ -139,7 +213,7 @@ class LoraAdapterTest {
     c.put("peft_type", "LORA").put("ragstream_format_version", 99);
     Files.writeString(config, c.toString());
     assertThatThrownBy(() -> LoraAdapter.load(out))
-        .hasMessageContaining("ragstream_format_version is 99, this version reads 1");
+        .hasMessageContaining("ragstream_format_version is 99, this version reads 1 and 2");
 
     Files.delete(config);
     random("id", 8, 2, 4, 1).save(out);

@@ -32,6 +32,12 @@ import java.util.Objects;
  *     query is never one of its negatives (in-batch or mined)
  * @param identityWeight λ of the penalty λ·|q' − e|² on the change of the unit query vector
  *     (regularisation toward the identity map), {@code >= 0}; 0 switches it off
+ * @param queryBias whether the adapter also learns a query bias c ([d], starting at zero): {@code
+ *     q' = normalize(e + (alpha/r)·B·A·e + c)}; every document's score then gains {@code <c,
+ *     chunk>}, a query-independent document prior (a popularity prior on NFCorpus, where documents
+ *     are relevant to many queries). Off by default
+ * @param validateEvery measure the validation figure (early stopping, best state) every this many
+ *     optimizer steps as well as at the end of every epoch; 0 (the default) = once per epoch
  * @param stopOn the early-stopping criterion
  * @param timeBudget wall-clock limit of training (validation included); the best state so far is
  *     returned when it runs out; positive
@@ -54,6 +60,8 @@ public record AdapterTrainingConfig(
     boolean mineNegatives,
     Loss loss,
     double identityWeight,
+    boolean queryBias,
+    int validateEvery,
     StopOn stopOn,
     Duration timeBudget,
     long seed) {
@@ -106,6 +114,8 @@ public record AdapterTrainingConfig(
   public static final boolean DEFAULT_MINE_NEGATIVES = true;
   public static final Loss DEFAULT_LOSS = Loss.INFO_NCE;
   public static final double DEFAULT_IDENTITY_WEIGHT = 0.0;
+  public static final boolean DEFAULT_QUERY_BIAS = false;
+  public static final int DEFAULT_VALIDATE_EVERY = 0;
   public static final StopOn DEFAULT_STOP_ON = StopOn.LOSS;
   public static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(50);
   public static final long DEFAULT_SEED = 42;
@@ -135,6 +145,7 @@ public record AdapterTrainingConfig(
     if (!(identityWeight >= 0) || !Double.isFinite(identityWeight)) {
       throw bad("identity-weight", identityWeight, "must be >= 0");
     }
+    if (validateEvery < 0) throw bad("validate-every", validateEvery, "must be >= 0");
     Objects.requireNonNull(stopOn, "stopOn");
     if (timeBudget == null || timeBudget.isNegative() || timeBudget.isZero()) {
       throw bad("time-budget", timeBudget, "must be positive");
@@ -159,6 +170,8 @@ public record AdapterTrainingConfig(
         DEFAULT_MINE_NEGATIVES,
         DEFAULT_LOSS,
         DEFAULT_IDENTITY_WEIGHT,
+        DEFAULT_QUERY_BIAS,
+        DEFAULT_VALIDATE_EVERY,
         DEFAULT_STOP_ON,
         DEFAULT_TIME_BUDGET,
         DEFAULT_SEED);
@@ -182,6 +195,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -205,6 +220,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -228,6 +245,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         newStopOn,
         timeBudget,
         seed);
@@ -251,6 +270,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -274,6 +295,8 @@ public record AdapterTrainingConfig(
         newMineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -298,6 +321,33 @@ public record AdapterTrainingConfig(
         mineNegatives,
         newLoss,
         newIdentityWeight,
+        queryBias,
+        validateEvery,
+        stopOn,
+        timeBudget,
+        seed);
+  }
+
+  /** A copy with the query bias on or off and another validation interval (steps, 0 = epochs). */
+  public AdapterTrainingConfig withQueryBias(boolean newQueryBias, int newValidateEvery) {
+    return new AdapterTrainingConfig(
+        rank,
+        alpha,
+        temperature,
+        learningRate,
+        weightDecay,
+        batchSize,
+        maxEpochs,
+        patience,
+        minDelta,
+        validationFraction,
+        hardNegatives,
+        pairsPerQuery,
+        mineNegatives,
+        loss,
+        identityWeight,
+        newQueryBias,
+        newValidateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -321,6 +371,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         timeBudget,
         seed);
@@ -344,6 +396,8 @@ public record AdapterTrainingConfig(
         mineNegatives,
         loss,
         identityWeight,
+        queryBias,
+        validateEvery,
         stopOn,
         newTimeBudget,
         newSeed);

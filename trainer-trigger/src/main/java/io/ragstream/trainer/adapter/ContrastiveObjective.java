@@ -8,10 +8,11 @@ import java.util.List;
  * The training objective of {@link QueryAdapterTrainer} for one query, with its exact gradient with
  * respect to the LoRA matrices A ([r, d], row-major) and B ([d, r], row-major).
  *
- * <p>Forward: {@code h = A·e}, {@code u = e + s·B·h} ({@code s = alpha / r}), {@code q = u / |u|};
- * a candidate document's score is its best chunk's dot product with q (as collapsed retrieval ranks
- * documents), its logit that score divided by the temperature τ. With P the positive candidates
- * (the query's judged relevant documents given) and N the negatives, the loss is
+ * <p>Forward: {@code h = A·e}, {@code u = e + s·B·h [+ c]} ({@code s = alpha / r}, c the optional
+ * query bias), {@code q = u / |u|}; a candidate document's score is its best chunk's dot product
+ * with q (as collapsed retrieval ranks documents), its logit that score divided by the temperature
+ * τ. With P the positive candidates (the query's judged relevant documents given) and N the
+ * negatives, the loss is
  *
  * <ul>
  *   <li>{@link Loss#INFO_NCE} and {@link Loss#SUP_CON}: {@code −(1/|P|) Σ_{p∈P} log softmax_p}, the
@@ -32,8 +33,9 @@ import java.util.List;
  * 2024).
  *
  * <p>Backward: with {@code g = dL/dq = Σ_c (∂L/∂l_c)·chunk_c / τ + 2λ(q − ê)}, {@code dL/du = (g −
- * (g·q) q) / |u|}, {@code dL/dB = s · dL/du ⊗ h}, {@code dL/dA = s · (Bᵀ dL/du) ⊗ e}. Not
- * thread-safe (scratch buffers); allocation-free per call except the candidate arrays.
+ * (g·q) q) / |u|}, {@code dL/dB = s · dL/du ⊗ h}, {@code dL/dA = s · (Bᵀ dL/du) ⊗ e}, {@code dL/dc
+ * = dL/du}. Not thread-safe (scratch buffers); allocation-free per call except the candidate
+ * arrays.
  */
 final class ContrastiveObjective {
   private final int d;
@@ -71,18 +73,7 @@ final class ContrastiveObjective {
     dh = new double[r];
   }
 
-  /**
-   * The loss of one query; adds {@code weight ×} its gradient to {@code gA} and {@code gB} when
-   * they are not null.
-   *
-   * @param e the base query embedding (unit length), d values
-   * @param positives chunk vectors of each positive document (at least one document, each with at
-   *     least one chunk of d values)
-   * @param negatives chunk vectors of each negative document (may be empty)
-   * @param withPenalty whether the identity penalty is part of this value (training: yes;
-   *     validation: no, the validation figure is the ranking loss alone)
-   * @return the loss (nats)
-   */
+  /** As below without a query bias. */
   double evaluate(
       float[] e,
       float[] a,
@@ -93,6 +84,35 @@ final class ContrastiveObjective {
       double weight,
       float[] gA,
       float[] gB) {
+    return evaluate(e, a, b, null, positives, negatives, withPenalty, weight, gA, gB, null);
+  }
+
+  /**
+   * The loss of one query; adds {@code weight ×} its gradient to {@code gA} and {@code gB} when
+   * they are not null.
+   *
+   * @param e the base query embedding (unit length), d values
+   * @param bias the query bias c (d values), or null for none
+   * @param positives chunk vectors of each positive document (at least one document, each with at
+   *     least one chunk of d values)
+   * @param negatives chunk vectors of each negative document (may be empty)
+   * @param withPenalty whether the identity penalty is part of this value (training: yes;
+   *     validation: no, the validation figure is the ranking loss alone)
+   * @param gC the bias gradient to add to (d values), or null (always null when {@code bias} is)
+   * @return the loss (nats)
+   */
+  double evaluate(
+      float[] e,
+      float[] a,
+      float[] b,
+      float[] bias,
+      List<float[][]> positives,
+      List<float[][]> negatives,
+      boolean withPenalty,
+      double weight,
+      float[] gA,
+      float[] gB,
+      float[] gC) {
     // forward: h = A e, u = e + s B h, q = u / |u|
     for (int k = 0; k < r; k++) {
       double acc = 0;
@@ -105,7 +125,7 @@ final class ContrastiveObjective {
       double acc = 0;
       int row = i * r;
       for (int k = 0; k < r; k++) acc += b[row + k] * h[k];
-      u[i] = e[i] + scaling * acc;
+      u[i] = e[i] + scaling * acc + (bias != null ? bias[i] : 0);
       n2 += u[i] * u[i];
     }
     double norm = Math.sqrt(n2);
@@ -185,6 +205,9 @@ final class ContrastiveObjective {
     for (int i = 0; i < d; i++) gq += g[i] * q[i];
     // dL/du = (g - (g.q) q) / |u|, reuse g
     for (int i = 0; i < d; i++) g[i] = (g[i] - gq * q[i]) / norm;
+    if (gC != null) {
+      for (int i = 0; i < d; i++) gC[i] += (float) (g[i] * weight);
+    }
     Arrays.fill(dh, 0);
     for (int i = 0; i < d; i++) {
       int row = i * r;

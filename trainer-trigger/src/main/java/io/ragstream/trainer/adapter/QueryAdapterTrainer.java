@@ -143,16 +143,19 @@ public final class QueryAdapterTrainer {
     double bound = 1.0 / Math.sqrt(d); // kaiming_uniform_(a=sqrt(5)): sqrt(6 / ((1 + 5) * fan_in))
     for (int i = 0; i < a.length; i++) a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
     float[] b = new float[d * r];
+    float[] c = config.queryBias() ? new float[d] : null;
     Adam adamA = new Adam(a.length);
     Adam adamB = new Adam(b.length);
+    Adam adamC = c == null ? null : new Adam(d);
     ContrastiveObjective objective = objective(d);
 
     List<EpochStats> history = new ArrayList<>();
-    if (config.mineNegatives()) validation = mine(validation, a, b, d);
-    double baseline = validate(split.heldOut(), validation, evaluator, a, b, d, embedder);
+    if (config.mineNegatives()) validation = mine(validation, a, b, c, d);
+    double baseline = validate(split.heldOut(), validation, evaluator, a, b, c, d, embedder);
     history.add(new EpochStats(0, Double.NaN, baseline));
     float[] bestA = a.clone();
     float[] bestB = b.clone();
+    float[] bestC = c == null ? null : c.clone();
     int bestEpoch = 0;
     double best = baseline;
     int sinceBest = 0;
@@ -162,13 +165,14 @@ public final class QueryAdapterTrainer {
     outer:
     for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
       List<Example> sample = capPerQuery(all, random);
-      if (config.mineNegatives()) sample = mine(sample, a, b, d);
+      if (config.mineNegatives()) sample = mine(sample, a, b, c, d);
       List<List<Example>> order = terms(sample);
       Collections.shuffle(order, random);
       double lossSum = 0;
       int batches = 0;
       float[] gA = new float[a.length];
       float[] gB = new float[b.length];
+      float[] gC = c == null ? null : new float[d];
       for (int from = 0; from < order.size(); from += config.batchSize()) {
         if (nanoTime.getAsLong() > deadline) {
           stopReason = "time-budget";
@@ -178,25 +182,47 @@ public final class QueryAdapterTrainer {
             order.subList(from, Math.min(order.size(), from + config.batchSize()));
         java.util.Arrays.fill(gA, 0);
         java.util.Arrays.fill(gB, 0);
-        lossSum += batchLoss(batch, a, b, objective, gA, gB);
+        if (gC != null) java.util.Arrays.fill(gC, 0);
+        lossSum += batchLoss(batch, a, b, c, objective, gA, gB, gC);
         batches++;
         step++;
         adamA.step(a, gA, step);
         adamB.step(b, gB, step);
+        if (adamC != null) adamC.step(c, gC, step);
+        if (config.validateEvery() > 0 && step % config.validateEvery() == 0) {
+          // a check within the epoch: the validation negatives stay those mined at the last epoch
+          double value = validate(split.heldOut(), validation, evaluator, a, b, c, d, embedder);
+          history.add(new EpochStats(epoch, lossSum / batches, value));
+          LOG.debug("step {} (epoch {}): validation {}", step, epoch, value);
+          if (improves(value, best)) {
+            best = value;
+            bestEpoch = history.size() - 1;
+            bestA = a.clone();
+            bestB = b.clone();
+            bestC = c == null ? null : c.clone();
+            sinceBest = 0;
+          } else if (++sinceBest >= config.patience()) {
+            stopReason = "patience";
+            break outer;
+          }
+        }
       }
-      if (config.mineNegatives()) validation = mine(validation, a, b, d);
-      double value = validate(split.heldOut(), validation, evaluator, a, b, d, embedder);
-      history.add(new EpochStats(epoch, lossSum / Math.max(1, batches), value));
-      LOG.debug("epoch {}: train loss {} validation {}", epoch, lossSum / batches, value);
-      if (improves(value, best)) {
-        best = value;
-        bestEpoch = epoch;
-        bestA = a.clone();
-        bestB = b.clone();
-        sinceBest = 0;
-      } else if (++sinceBest >= config.patience()) {
-        stopReason = "patience";
-        break;
+      if (config.mineNegatives()) validation = mine(validation, a, b, c, d);
+      if (config.validateEvery() == 0) {
+        double value = validate(split.heldOut(), validation, evaluator, a, b, c, d, embedder);
+        history.add(new EpochStats(epoch, lossSum / Math.max(1, batches), value));
+        LOG.debug("epoch {}: train loss {} validation {}", epoch, lossSum / batches, value);
+        if (improves(value, best)) {
+          best = value;
+          bestEpoch = epoch;
+          bestA = a.clone();
+          bestB = b.clone();
+          bestC = c == null ? null : c.clone();
+          sinceBest = 0;
+        } else if (++sinceBest >= config.patience()) {
+          stopReason = "patience";
+          break;
+        }
       }
       if (nanoTime.getAsLong() > deadline) {
         stopReason = "time-budget";
@@ -205,7 +231,7 @@ public final class QueryAdapterTrainer {
     }
     double seconds = (nanoTime.getAsLong() - start) / 1e9;
     LoraAdapter adapter =
-        LoraAdapter.of(UNREGISTERED_ID, embedder, d, r, config.alpha(), bestA, bestB);
+        LoraAdapter.of(UNREGISTERED_ID, embedder, d, r, config.alpha(), bestA, bestB, bestC);
     LOG.info(
         "Trained a query adapter in {} s: {} epochs ({}), best epoch {} with validation {} {}"
             + " (initial {}); {} train / {} validation pairs, {} without stored vectors",
@@ -245,11 +271,12 @@ public final class QueryAdapterTrainer {
       HeldOutEvaluator evaluator,
       float[] a,
       float[] b,
+      float[] c,
       int d,
       String embedder) {
     if (config.stopOn() == StopOn.NDCG) {
       LoraAdapter current =
-          LoraAdapter.of(UNREGISTERED_ID, embedder, d, config.rank(), config.alpha(), a, b);
+          LoraAdapter.of(UNREGISTERED_ID, embedder, d, config.rank(), config.alpha(), a, b, c);
       return evaluator.evaluate(pairs, current).meanNdcg(HeldOutEvaluator.K);
     }
     ContrastiveObjective objective = objective(d);
@@ -262,7 +289,9 @@ public final class QueryAdapterTrainer {
               terms.subList(from, Math.min(terms.size(), from + config.batchSize())),
               a,
               b,
+              c,
               objective,
+              null,
               null,
               null);
       batches++;
@@ -290,15 +319,18 @@ public final class QueryAdapterTrainer {
 
   /**
    * Mean loss of one batch of terms (the identity penalty included when training); adds the mean
-   * gradients to {@code gA} and {@code gB} when they are not null.
+   * gradients to {@code gA}, {@code gB} (and {@code gC}, the query bias's, when there is one) when
+   * they are not null.
    */
   private double batchLoss(
       List<List<Example>> batch,
       float[] a,
       float[] b,
+      float[] c,
       ContrastiveObjective objective,
       float[] gA,
-      float[] gB) {
+      float[] gB,
+      float[] gC) {
     double total = 0;
     double weight = 1.0 / batch.size();
     Map<String, float[][]> vectors = new HashMap<>();
@@ -330,7 +362,7 @@ public final class QueryAdapterTrainer {
       }
       total +=
           objective.evaluate(
-              first.embedding(), a, b, positives, negatives, gA != null, weight, gA, gB);
+              first.embedding(), a, b, c, positives, negatives, gA != null, weight, gA, gB, gC);
     }
     return total * weight;
   }
@@ -414,10 +446,10 @@ public final class QueryAdapterTrainer {
    * ICLR 2021): the current adapted query's dense top documents that are not relevant to it come
    * first, the originally retrieved ones fill up to {@code hardNegatives}. One search per query.
    */
-  private List<Example> mine(List<Example> examples, float[] a, float[] b, int d) {
+  private List<Example> mine(List<Example> examples, float[] a, float[] b, float[] c, int d) {
     if (config.hardNegatives() == 0 || examples.isEmpty()) return examples;
     LoraAdapter current =
-        LoraAdapter.of(UNREGISTERED_ID, "mining", d, config.rank(), config.alpha(), a, b);
+        LoraAdapter.of(UNREGISTERED_ID, "mining", d, config.rank(), config.alpha(), a, b, c);
     Map<String, List<String>> mined = new HashMap<>();
     List<Example> out = new ArrayList<>(examples.size());
     for (Example ex : examples) {

@@ -9,8 +9,11 @@ import java.util.Objects;
  *
  * @param adapter the best adapter seen on the validation queries (the identity-equivalent initial
  *     state, B = 0, when no epoch beat it); its id is a placeholder until registered
- * @param epochs one entry per epoch run, epoch 0 being the initial state
- * @param bestEpoch the epoch whose state {@code adapter} is
+ * @param epochs one entry per validation, the first (epoch 0) being the initial state: one per
+ *     epoch run, or with {@link AdapterTrainingConfig#validateEvery()} {@code > 0} one per that
+ *     many steps
+ * @param bestEpoch the index in {@code epochs} of the state {@code adapter} is (the epoch number
+ *     when validating once per epoch)
  * @param stopReason why training stopped ({@code patience}, {@code max-epochs}, {@code
  *     time-budget})
  * @param seconds wall-clock training time, validation included
@@ -45,8 +48,8 @@ public record TrainingOutcome(
   /**
    * One epoch.
    *
-   * @param epoch 0 for the initial state, then 1, 2, ...
-   * @param trainLoss mean InfoNCE loss over the epoch's training steps (NaN for epoch 0)
+   * @param epoch 0 for the initial state, then 1, 2, ... (the epoch a within-epoch check fell in)
+   * @param trainLoss mean training loss over the epoch's steps so far (NaN for epoch 0)
    * @param validation the early-stopping figure after the epoch (nDCG@10 or loss)
    */
   public record EpochStats(int epoch, double trainLoss, double validation) {}

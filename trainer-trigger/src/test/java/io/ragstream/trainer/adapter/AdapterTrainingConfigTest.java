@@ -17,6 +17,9 @@ class AdapterTrainingConfigTest {
     assertThat(c.timeBudget()).isEqualTo(AdapterTrainingConfig.DEFAULT_TIME_BUDGET);
     assertThat(c.loss()).isEqualTo(Loss.INFO_NCE);
     assertThat(c.identityWeight()).isZero();
+    assertThat(c.queryBias()).isFalse();
+    assertThat(c.validateEvery()).isZero();
+    assertThat(c.withQueryBias(true, 10).queryBias()).isTrue();
   }
 
   @Test
@@ -39,5 +42,8 @@ class AdapterTrainingConfigTest {
     assertThatThrownBy(() -> c.withLoss(null, 0, 0))
         .isInstanceOf(ConfigException.class)
         .hasMessage("config adapter.loss: must be one of INFO_NCE, SUP_CON, MIL_NCE, was null");
+    assertThatThrownBy(() -> c.withQueryBias(true, -1))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config adapter.validate-every: must be >= 0, was -1");
   }
 }

@@ -63,6 +63,54 @@ class ContrastiveObjectiveTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}, identity weight {1}, with a query bias")
+  @CsvSource({"INFO_NCE, 0", "MIL_NCE, 0", "SUP_CON, 0.7", "MIL_NCE, 0.7"})
+  void gradientWithAQueryBiasMatchesFiniteDifferences(Loss loss, double identityWeight) {
+    ContrastiveObjective objective =
+        new ContrastiveObjective(D, R, SCALING, TAU, loss, identityWeight);
+    List<float[][]> pos = loss == Loss.INFO_NCE ? positives.subList(0, 1) : positives;
+    float[] c = scaled(gaussian(D), 0.2f);
+    float[] gA = new float[a.length];
+    float[] gB = new float[b.length];
+    float[] gC = new float[c.length];
+    objective.evaluate(e, a, b, c, pos, negatives, true, 1.0, gA, gB, gC);
+    assertThat(norm(gC)).as("a non-trivial gradient of the bias").isGreaterThan(1e-2);
+
+    for (float[] theta : List.of(a, b, c)) {
+      float[] analytic = theta == a ? gA : theta == b ? gB : gC;
+      for (int i = 0; i < theta.length; i++) {
+        float saved = theta[i];
+        double h = 1e-3;
+        theta[i] = (float) (saved + h);
+        double plus = objective.evaluate(e, a, b, c, pos, negatives, true, 1.0, null, null, null);
+        theta[i] = (float) (saved - h);
+        double minus = objective.evaluate(e, a, b, c, pos, negatives, true, 1.0, null, null, null);
+        theta[i] = saved;
+        double numeric = (plus - minus) / ((double) (float) (saved + h) - (float) (saved - h));
+        assertThat((double) analytic[i])
+            .as("%s dL/d%s[%d]", loss, theta == a ? "A" : theta == b ? "B" : "c", i)
+            .isCloseTo(numeric, within(2e-3 + 2e-3 * Math.abs(numeric)));
+      }
+    }
+  }
+
+  @Test
+  void aZeroBiasIsNoBias() {
+    ContrastiveObjective objective =
+        new ContrastiveObjective(D, R, SCALING, TAU, Loss.MIL_NCE, 0.7);
+    float[] gA = new float[a.length];
+    float[] gB = new float[b.length];
+    float[] gA0 = new float[a.length];
+    float[] gB0 = new float[b.length];
+    double with =
+        objective.evaluate(
+            e, a, b, new float[D], positives, negatives, true, 1, gA, gB, new float[D]);
+    double without = objective.evaluate(e, a, b, positives, negatives, true, 1, gA0, gB0);
+    assertThat(with).isCloseTo(without, within(1e-12));
+    assertThat(gA).containsExactly(gA0);
+    assertThat(gB).containsExactly(gB0);
+  }
+
   @Test
   void supConWithOnePositiveIsInfoNce() {
     List<float[][]> one = positives.subList(1, 2);

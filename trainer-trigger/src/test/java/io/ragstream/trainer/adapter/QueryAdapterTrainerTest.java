@@ -64,6 +64,30 @@ class QueryAdapterTrainerTest {
   }
 
   @Test
+  void learnsAQueryBiasWhenAskedAndValidatesEveryKSteps() {
+    // 240 training queries (80 % of 300), batch 32: 8 steps per epoch, a check every 3 steps
+    AdapterTrainingConfig config = CONFIG.withSchedule(2, 50, StopOn.NDCG).withQueryBias(true, 3);
+    TrainingOutcome outcome = new QueryAdapterTrainer(config, task.store).train(train, "s");
+    assertThat(outcome.epochs()).hasSize(1 + 16 / 3);
+    assertThat(outcome.epochs().get(1).epoch()).isEqualTo(1);
+    assertThat(outcome.epochs().get(outcome.epochs().size() - 1).epoch()).isEqualTo(2);
+    float[] bias = outcome.adapter().bias();
+    if (outcome.bestEpoch() > 0) {
+      assertThat(bias).isNotNull();
+      double n2 = 0;
+      for (float x : bias) n2 += x * x;
+      assertThat(n2).as("the bias moved").isPositive();
+    }
+    assertThat(bias).as("a bias is part of the adapter").isNotNull();
+
+    LoraAdapter plain =
+        new QueryAdapterTrainer(CONFIG.withSchedule(2, 50, StopOn.NDCG), task.store)
+            .train(train, "s")
+            .adapter();
+    assertThat(plain.bias()).as("off by default").isNull();
+  }
+
+  @Test
   void isDeterministicForASeed() {
     AdapterTrainingConfig short_ = CONFIG.withSchedule(3, 5, StopOn.LOSS);
     LoraAdapter first = new QueryAdapterTrainer(short_, task.store).train(train, "s").adapter();
