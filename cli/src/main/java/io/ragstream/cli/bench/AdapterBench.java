@@ -164,6 +164,13 @@ public final class AdapterBench implements Callable<Integer> {
   boolean noMining;
 
   @Option(
+      names = "--mine-once",
+      description =
+          "Mine the hard negatives once, before training, with the base model (the trainer's way"
+              + " to get a fixed pool like --retrieved N --no-mining without the client's k).")
+  boolean mineOnce;
+
+  @Option(
       names = "--loss",
       description = "INFO_NCE, SUP_CON or MIL_NCE. Default: ${DEFAULT-VALUE}.")
   Loss loss = AdapterTrainingConfig.DEFAULT_LOSS;
@@ -257,6 +264,7 @@ public final class AdapterBench implements Callable<Integer> {
               hardNegatives,
               pairsPerQuery,
               !noMining,
+              mineOnce,
               loss,
               identityWeight,
               queryBias,

@@ -32,6 +32,9 @@ public final class QueryAdapterTrainingSettings {
               "hard-negatives",
               "pairs-per-query",
               "mine-negatives",
+              "mine-once",
+              "query-bias",
+              "validate-every",
               "loss",
               "identity-weight",
               "stop-on",
@@ -62,7 +65,12 @@ public final class QueryAdapterTrainingSettings {
           .withNegatives(
               s.integer(PREFIX + "hard-negatives", d.hardNegatives(), 0, 1_000),
               s.integer(PREFIX + "batch-size", d.batchSize(), 2, 65_536))
-          .withMining(s.bool(PREFIX + "mine-negatives", d.mineNegatives()))
+          .withMining(
+              s.bool(PREFIX + "mine-negatives", d.mineNegatives()),
+              s.bool(PREFIX + "mine-once", d.mineOnce()))
+          .withQueryBias(
+              s.bool(PREFIX + "query-bias", d.queryBias()),
+              s.integer(PREFIX + "validate-every", d.validateEvery(), 0, 1_000_000))
           .withLoss(
               choice(s, "loss", Loss.class, d.loss()),
               number(s, "identity-weight", d.identityWeight()),

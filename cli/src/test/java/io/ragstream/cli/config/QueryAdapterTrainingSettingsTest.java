@@ -39,6 +39,9 @@ class QueryAdapterTrainingSettingsTest {
                 Map.entry("training.query-adapter.hard-negatives", "0"),
                 Map.entry("training.query-adapter.pairs-per-query", "64"),
                 Map.entry("training.query-adapter.mine-negatives", "false"),
+                Map.entry("training.query-adapter.mine-once", "true"),
+                Map.entry("training.query-adapter.query-bias", "true"),
+                Map.entry("training.query-adapter.validate-every", "13"),
                 Map.entry("training.query-adapter.loss", "mil-nce"),
                 Map.entry("training.query-adapter.identity-weight", "3"),
                 Map.entry("training.query-adapter.stop-on", "ndcg"),
@@ -55,6 +58,9 @@ class QueryAdapterTrainingSettingsTest {
     assertThat(c.hardNegatives()).isZero();
     assertThat(c.pairsPerQuery()).isEqualTo(64);
     assertThat(c.mineNegatives()).isFalse();
+    assertThat(c.mineOnce()).isTrue();
+    assertThat(c.queryBias()).isTrue();
+    assertThat(c.validateEvery()).isEqualTo(13);
     assertThat(c.loss()).isEqualTo(Loss.MIL_NCE);
     assertThat(c.identityWeight()).isEqualTo(3);
     assertThat(c.stopOn()).isEqualTo(StopOn.NDCG);
@@ -73,7 +79,8 @@ class QueryAdapterTrainingSettingsTest {
                 "training.query-adapter.stop-on", "never",
                 "training.query-adapter.identity-weight", "-1",
                 "training.query-adapter.time-budget", "0s",
-                "training.query-adapter.seed", "many")
+                "training.query-adapter.seed", "many",
+                "training.query-adapter.validate-every", "-1")
             .entrySet()) {
       assertThatThrownBy(() -> load(Map.of(bad.getKey(), bad.getValue())))
           .as(bad.getKey())

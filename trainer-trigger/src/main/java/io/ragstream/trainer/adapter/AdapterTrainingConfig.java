@@ -28,6 +28,9 @@ import java.util.Objects;
  *     {@code >= 1}
  * @param mineNegatives whether hard negatives are mined again before every epoch with the current
  *     adapter (dense top documents of the adapted query), the originally retrieved ones filling up
+ * @param mineOnce with {@code mineNegatives}: mine once, before training, with the base model (each
+ *     query's {@code hardNegatives} top non-relevant documents of the base index, a fixed pool)
+ *     instead of again before every epoch; found better on NFCorpus (docs/query-adapter.md)
  * @param loss the contrastive loss ({@link Loss}); in every variant a document judged relevant to a
  *     query is never one of its negatives (in-batch or mined)
  * @param identityWeight λ of the penalty λ·|q' − e|² on the change of the unit query vector
@@ -58,6 +61,7 @@ public record AdapterTrainingConfig(
     int hardNegatives,
     int pairsPerQuery,
     boolean mineNegatives,
+    boolean mineOnce,
     Loss loss,
     double identityWeight,
     boolean queryBias,
@@ -112,6 +116,7 @@ public record AdapterTrainingConfig(
   public static final int DEFAULT_HARD_NEGATIVES = 10;
   public static final int DEFAULT_PAIRS_PER_QUERY = 4;
   public static final boolean DEFAULT_MINE_NEGATIVES = true;
+  public static final boolean DEFAULT_MINE_ONCE = false;
   public static final Loss DEFAULT_LOSS = Loss.INFO_NCE;
   public static final double DEFAULT_IDENTITY_WEIGHT = 0.0;
   public static final boolean DEFAULT_QUERY_BIAS = false;
@@ -168,6 +173,7 @@ public record AdapterTrainingConfig(
         DEFAULT_HARD_NEGATIVES,
         DEFAULT_PAIRS_PER_QUERY,
         DEFAULT_MINE_NEGATIVES,
+        DEFAULT_MINE_ONCE,
         DEFAULT_LOSS,
         DEFAULT_IDENTITY_WEIGHT,
         DEFAULT_QUERY_BIAS,
@@ -193,6 +199,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -218,6 +225,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -243,6 +251,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -268,6 +277,7 @@ public record AdapterTrainingConfig(
         newHardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -279,6 +289,11 @@ public record AdapterTrainingConfig(
 
   /** A copy with negative mining on or off. */
   public AdapterTrainingConfig withMining(boolean newMineNegatives) {
+    return withMining(newMineNegatives, mineOnce);
+  }
+
+  /** A copy that mines hard negatives ({@code newMineNegatives}) once or before every epoch. */
+  public AdapterTrainingConfig withMining(boolean newMineNegatives, boolean newMineOnce) {
     return new AdapterTrainingConfig(
         rank,
         alpha,
@@ -293,6 +308,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         newMineNegatives,
+        newMineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -319,6 +335,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         newLoss,
         newIdentityWeight,
         queryBias,
@@ -344,6 +361,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         newQueryBias,
@@ -369,6 +387,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         newPairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,
@@ -394,6 +413,7 @@ public record AdapterTrainingConfig(
         hardNegatives,
         pairsPerQuery,
         mineNegatives,
+        mineOnce,
         loss,
         identityWeight,
         queryBias,

@@ -161,11 +161,15 @@ public final class QueryAdapterTrainer {
     int sinceBest = 0;
     String stopReason = "max-epochs";
     List<Example> all = train;
+    boolean mineEveryEpoch = config.mineNegatives() && !config.mineOnce();
+    if (config.mineNegatives() && config.mineOnce()) {
+      all = mine(all, a, b, c, d); // B = 0, c = 0: the base model's top documents, once
+    }
     int step = 0;
     outer:
     for (int epoch = 1; epoch <= config.maxEpochs(); epoch++) {
       List<Example> sample = capPerQuery(all, random);
-      if (config.mineNegatives()) sample = mine(sample, a, b, c, d);
+      if (mineEveryEpoch) sample = mine(sample, a, b, c, d);
       List<List<Example>> order = terms(sample);
       Collections.shuffle(order, random);
       double lossSum = 0;
@@ -207,7 +211,7 @@ public final class QueryAdapterTrainer {
           }
         }
       }
-      if (config.mineNegatives()) validation = mine(validation, a, b, c, d);
+      if (mineEveryEpoch) validation = mine(validation, a, b, c, d);
       if (config.validateEvery() == 0) {
         double value = validate(split.heldOut(), validation, evaluator, a, b, c, d, embedder);
         history.add(new EpochStats(epoch, lossSum / Math.max(1, batches), value));

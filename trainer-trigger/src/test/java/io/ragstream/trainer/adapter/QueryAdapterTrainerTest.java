@@ -88,6 +88,41 @@ class QueryAdapterTrainerTest {
   }
 
   @Test
+  void minesOnceWithTheBaseModelWhenAskedInsteadOfBeforeEveryEpoch() {
+    AdapterTrainingConfig everyEpoch = CONFIG.withSchedule(3, 50, StopOn.LOSS);
+    AdapterTrainingConfig once = everyEpoch.withMining(true, true);
+    long queries = train.stream().map(TrainingPair::queryId).distinct().count();
+
+    java.util.concurrent.atomic.AtomicInteger searches =
+        new java.util.concurrent.atomic.AtomicInteger();
+    io.ragstream.core.port.VectorStore counting =
+        (io.ragstream.core.port.VectorStore)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {io.ragstream.core.port.VectorStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("search")) searches.incrementAndGet();
+                  try {
+                    return method.invoke(task.store, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+
+    TrainingOutcome mineOnce = new QueryAdapterTrainer(once, counting).train(train, "s");
+    assertThat(mineOnce.epochs()).hasSize(4);
+    assertThat(searches.get())
+        .as("one base-model search per training and validation query, before training")
+        .isEqualTo((int) queries);
+
+    searches.set(0);
+    new QueryAdapterTrainer(everyEpoch, counting).train(train, "s");
+    assertThat(searches.get())
+        .as("mined again before every epoch")
+        .isGreaterThan(3 * (int) queries / 2);
+  }
+
+  @Test
   void isDeterministicForASeed() {
     AdapterTrainingConfig short_ = CONFIG.withSchedule(3, 5, StopOn.LOSS);
     LoraAdapter first = new QueryAdapterTrainer(short_, task.store).train(train, "s").adapter();
