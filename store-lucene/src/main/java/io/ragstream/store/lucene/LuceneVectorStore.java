@@ -86,7 +86,8 @@ public final class LuceneVectorStore implements VectorStore {
 
   /**
    * Opens a handle on the index in {@code directory} (created when missing), sharing the one open
-   * index of that canonical directory in this JVM if there is one.
+   * index of that canonical directory in this JVM if there is one (unless its writer was closed by
+   * a tragic event: then the directory is opened again for this and later handles).
    *
    * @throws IllegalArgumentException when the directory is already open with other options
    * @throws StoreException when the directory cannot be created, opened or locked
@@ -97,6 +98,17 @@ public final class LuceneVectorStore implements VectorStore {
     Path canonical = canonical(directory);
     synchronized (OPEN) {
       Shared shared = OPEN.get(canonical);
+      if (shared != null && shared.index.broken()) {
+        // Lucene closed the shared writer after a tragic event (e.g. a Flink task interrupted
+        // during a write on cancellation): the handles still open on it fail, a new opener (the
+        // restarted task) gets a fresh writer instead of the dead one.
+        LOG.warn(
+            "Lucene store {}: its writer was closed by {}; opening it again",
+            canonical,
+            String.valueOf(shared.index.tragicException()));
+        OPEN.remove(canonical);
+        shared = null;
+      }
       if (shared == null) {
         shared = new Shared(LuceneIndex.open(canonical, options));
         OPEN.put(canonical, shared);

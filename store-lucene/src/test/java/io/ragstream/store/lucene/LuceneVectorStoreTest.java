@@ -100,6 +100,47 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
   // ------------------------------------------------------------------ sharing in one JVM
 
   @Test
+  void aWriterClosedByATragicEventIsNotSharedWithTheNextOpener(@TempDir Path dir) throws Exception {
+    LuceneVectorStore dead = LuceneVectorStore.open(dir);
+    dead.apply(upsert("A", 1, 1_000, PUBLIC, chunk("committed apples", axis(0))));
+    dead.flush();
+    dead.apply(upsert("B", 1, 1_000, PUBLIC, chunk("lost bananas", axis(1))));
+    // What Lucene does on a tragic event (an interrupt during a write closes the lock's channel):
+    // the writer rolls back and closes; the shared index can never be written again.
+    writerOf(dead).rollback();
+    assertThatThrownBy(() -> dead.apply(upsert("C", 1, 1, PUBLIC, chunk("x", axis(2)))))
+        .isInstanceOf(StoreException.class);
+
+    // A restarted task opens the directory again and gets a fresh writer on the last commit.
+    try (LuceneVectorStore fresh = LuceneVectorStore.open(dir)) {
+      assertThat(fresh.version("A")).isEqualTo(1);
+      assertThat(fresh.document("B")).as("uncommitted, replayed by the job").isEmpty();
+      fresh.apply(upsert("B", 1, 1_000, PUBLIC, chunk("replayed bananas", axis(1))));
+      fresh.flush();
+      try {
+        dead.close(); // the old handle's close does not touch the fresh index
+      } catch (StoreException e) {
+        // closing a dead writer may fail; it must not affect the fresh one
+      }
+      assertThat(fresh.version("B")).isEqualTo(1);
+      assertThat(bm25Ids(fresh, "bananas")).containsExactly("B");
+    }
+  }
+
+  private static org.apache.lucene.index.IndexWriter writerOf(LuceneVectorStore store)
+      throws Exception {
+    java.lang.reflect.Field shared = LuceneVectorStore.class.getDeclaredField("shared");
+    shared.setAccessible(true);
+    Object s = shared.get(store);
+    java.lang.reflect.Field index = s.getClass().getDeclaredField("index");
+    index.setAccessible(true);
+    Object i = index.get(s);
+    java.lang.reflect.Field writer = i.getClass().getDeclaredField("writer");
+    writer.setAccessible(true);
+    return (org.apache.lucene.index.IndexWriter) writer.get(i);
+  }
+
+  @Test
   void openingTheSameDirectoryTwiceSharesOneIndex(@TempDir Path dir) throws Exception {
     Files.createDirectories(dir.resolve("sub"));
     LuceneVectorStore a = LuceneVectorStore.open(dir);

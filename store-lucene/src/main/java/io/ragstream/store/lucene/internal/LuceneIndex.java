@@ -1062,6 +1062,21 @@ public final class LuceneIndex implements Closeable {
     }
   }
 
+  /**
+   * Whether this writable index can no longer be written because Lucene closed its writer after a
+   * tragic event (an I/O error, or a thread interrupted during a write, which closes the lock
+   * file's channel). Such an index must be opened again; its uncommitted changes are lost (the
+   * indexing job replays them from its last checkpoint).
+   */
+  public boolean broken() {
+    return writer != null && !closed && !writer.isOpen();
+  }
+
+  /** The exception that closed the writer, or null. */
+  public Throwable tragicException() {
+    return writer == null ? null : writer.getTragicException();
+  }
+
   private void ensureWritable() {
     if (writer == null) {
       throw new StoreException("Lucene store " + path + " is opened read-only", null);
