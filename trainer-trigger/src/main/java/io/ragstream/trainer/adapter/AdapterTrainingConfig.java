@@ -185,106 +185,35 @@ public record AdapterTrainingConfig(
 
   /** A copy with another rank and alpha. */
   public AdapterTrainingConfig withRank(int newRank, double newAlpha) {
-    return new AdapterTrainingConfig(
-        newRank,
-        newAlpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.rank = newRank;
+    c.alpha = newAlpha;
+    return c.build();
   }
 
   /** A copy with another temperature and learning rate. */
   public AdapterTrainingConfig withOptimizer(double newTemperature, double newLearningRate) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        newTemperature,
-        newLearningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.temperature = newTemperature;
+    c.learningRate = newLearningRate;
+    return c.build();
   }
 
   /** A copy with other epochs, patience and early-stopping criterion. */
   public AdapterTrainingConfig withSchedule(int newMaxEpochs, int newPatience, StopOn newStopOn) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        newMaxEpochs,
-        newPatience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        newStopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.maxEpochs = newMaxEpochs;
+    c.patience = newPatience;
+    c.stopOn = newStopOn;
+    return c.build();
   }
 
   /** A copy with another number of hard negatives and batch size. */
   public AdapterTrainingConfig withNegatives(int newHardNegatives, int newBatchSize) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        newBatchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        newHardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.batchSize = newBatchSize;
+    c.hardNegatives = newHardNegatives;
+    return c.build();
   }
 
   /** A copy with negative mining on or off. */
@@ -294,133 +223,117 @@ public record AdapterTrainingConfig(
 
   /** A copy that mines hard negatives ({@code newMineNegatives}) once or before every epoch. */
   public AdapterTrainingConfig withMining(boolean newMineNegatives, boolean newMineOnce) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        newMineNegatives,
-        newMineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.mineNegatives = newMineNegatives;
+    c.mineOnce = newMineOnce;
+    return c.build();
   }
 
   /** A copy with another loss, identity penalty and weight decay. */
   public AdapterTrainingConfig withLoss(
       Loss newLoss, double newIdentityWeight, double newWeightDecay) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        newWeightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        newLoss,
-        newIdentityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.weightDecay = newWeightDecay;
+    c.loss = newLoss;
+    c.identityWeight = newIdentityWeight;
+    return c.build();
   }
 
   /** A copy with the query bias on or off and another validation interval (steps, 0 = epochs). */
   public AdapterTrainingConfig withQueryBias(boolean newQueryBias, int newValidateEvery) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        newQueryBias,
-        newValidateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.queryBias = newQueryBias;
+    c.validateEvery = newValidateEvery;
+    return c.build();
   }
 
   /** A copy with another cap of pairs per query and epoch. */
   public AdapterTrainingConfig withPairsPerQuery(int newPairsPerQuery) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        newPairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        timeBudget,
-        seed);
+    Copy c = new Copy(this);
+    c.pairsPerQuery = newPairsPerQuery;
+    return c.build();
   }
 
   /** A copy with another time budget and seed. */
   public AdapterTrainingConfig withBudget(Duration newTimeBudget, long newSeed) {
-    return new AdapterTrainingConfig(
-        rank,
-        alpha,
-        temperature,
-        learningRate,
-        weightDecay,
-        batchSize,
-        maxEpochs,
-        patience,
-        minDelta,
-        validationFraction,
-        hardNegatives,
-        pairsPerQuery,
-        mineNegatives,
-        mineOnce,
-        loss,
-        identityWeight,
-        queryBias,
-        validateEvery,
-        stopOn,
-        newTimeBudget,
-        newSeed);
+    Copy c = new Copy(this);
+    c.timeBudget = newTimeBudget;
+    c.seed = newSeed;
+    return c.build();
+  }
+
+  /** A mutable copy, so that each {@code with*} method names only what it changes. */
+  private static final class Copy {
+    private int rank;
+    private double alpha;
+    private double temperature;
+    private double learningRate;
+    private double weightDecay;
+    private int batchSize;
+    private int maxEpochs;
+    private int patience;
+    private double minDelta;
+    private double validationFraction;
+    private int hardNegatives;
+    private int pairsPerQuery;
+    private boolean mineNegatives;
+    private boolean mineOnce;
+    private Loss loss;
+    private double identityWeight;
+    private boolean queryBias;
+    private int validateEvery;
+    private StopOn stopOn;
+    private Duration timeBudget;
+    private long seed;
+
+    Copy(AdapterTrainingConfig c) {
+      rank = c.rank;
+      alpha = c.alpha;
+      temperature = c.temperature;
+      learningRate = c.learningRate;
+      weightDecay = c.weightDecay;
+      batchSize = c.batchSize;
+      maxEpochs = c.maxEpochs;
+      patience = c.patience;
+      minDelta = c.minDelta;
+      validationFraction = c.validationFraction;
+      hardNegatives = c.hardNegatives;
+      pairsPerQuery = c.pairsPerQuery;
+      mineNegatives = c.mineNegatives;
+      mineOnce = c.mineOnce;
+      loss = c.loss;
+      identityWeight = c.identityWeight;
+      queryBias = c.queryBias;
+      validateEvery = c.validateEvery;
+      stopOn = c.stopOn;
+      timeBudget = c.timeBudget;
+      seed = c.seed;
+    }
+
+    AdapterTrainingConfig build() {
+      return new AdapterTrainingConfig(
+          rank,
+          alpha,
+          temperature,
+          learningRate,
+          weightDecay,
+          batchSize,
+          maxEpochs,
+          patience,
+          minDelta,
+          validationFraction,
+          hardNegatives,
+          pairsPerQuery,
+          mineNegatives,
+          mineOnce,
+          loss,
+          identityWeight,
+          queryBias,
+          validateEvery,
+          stopOn,
+          timeBudget,
+          seed);
+    }
   }
 
   private static ConfigException bad(String key, Object value, String rule) {
