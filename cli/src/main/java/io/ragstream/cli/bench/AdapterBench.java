@@ -250,28 +250,17 @@ public final class AdapterBench implements Callable<Integer> {
       if (prepareOnly) return 0;
 
       AdapterTrainingConfig config =
-          new AdapterTrainingConfig(
-              rank,
-              alpha,
-              temperature,
-              learningRate,
-              weightDecay,
-              batchSize,
-              maxEpochs,
-              patience,
-              AdapterTrainingConfig.DEFAULT_MIN_DELTA,
-              validationFraction,
-              hardNegatives,
-              pairsPerQuery,
-              !noMining,
-              mineOnce,
-              loss,
-              identityWeight,
-              queryBias,
-              validateEvery,
-              stopOn,
-              timeBudget,
-              seed);
+          AdapterTrainingConfig.defaults()
+              .withRank(rank, alpha)
+              .withOptimizer(temperature, learningRate)
+              .withSchedule(maxEpochs, patience, stopOn)
+              .withNegatives(hardNegatives, batchSize)
+              .withMining(!noMining, mineOnce)
+              .withLoss(loss, identityWeight, weightDecay)
+              .withQueryBias(queryBias, validateEvery)
+              .withValidationFraction(validationFraction)
+              .withPairsPerQuery(pairsPerQuery)
+              .withBudget(timeBudget, seed);
       List<TrainingPair> pairs = pairs(store, queries, trainQrels, embeddings);
       PairSplit gateSplit = PairSplit.byQuery(pairs, gateFraction, seed);
       err.printf(

@@ -247,6 +247,13 @@ public record AdapterTrainingConfig(
     return c.build();
   }
 
+  /** A copy with another share of the training queries held out for early stopping. */
+  public AdapterTrainingConfig withValidationFraction(double newValidationFraction) {
+    Copy c = new Copy(this);
+    c.validationFraction = newValidationFraction;
+    return c.build();
+  }
+
   /** A copy with another cap of pairs per query and epoch. */
   public AdapterTrainingConfig withPairsPerQuery(int newPairsPerQuery) {
     Copy c = new Copy(this);
